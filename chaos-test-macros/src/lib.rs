@@ -1,0 +1,34 @@
+//! Attribute macros of [chaos-test](https://docs.rs/chaos-test).
+//!
+//! The macros only parse, validate and register: they re-emit the user's function unchanged
+//! and add an `inventory` registration under `::chaos_test::__private`. Combinations are
+//! expanded at run time by `chaos_test::main!()`, never here, so a plan of 10^4 walks costs
+//! the compiler one function per action instead of one test function per walk.
+//!
+//! Each entry point is one line; the work happens on `proc_macro2` types in the modules, so it
+//! can be unit-tested without a compiler session.
+#![warn(missing_docs)]
+
+mod action;
+mod args;
+mod emit;
+mod init;
+
+use proc_macro::TokenStream;
+
+/// Registers a function as an action of the walks of its module.
+///
+/// Forms: `#[chaos_action]` (a step run in every walk), `#[chaos_action(options = [a, b])]`,
+/// `#[chaos_action(options = EXPR)]` (any `IntoIterator`, evaluated at run time),
+/// plus `serial` (a barrier between phases), `name = "..."` and `crate = path`.
+#[proc_macro_attribute]
+pub fn chaos_action(args: TokenStream, item: TokenStream) -> TokenStream {
+    action::expand(args.into(), item.into()).into()
+}
+
+/// Registers a constructor of the initial state of its module's walks, for state types that do
+/// not implement `Default`: `#[chaos_init] fn start() -> Bank { ... }`.
+#[proc_macro_attribute]
+pub fn chaos_init(args: TokenStream, item: TokenStream) -> TokenStream {
+    init::expand(args.into(), item.into()).into()
+}

@@ -37,30 +37,20 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote::quote!(#item #e);
         }
     };
-    let parsed = args::parse(args);
-    let checked = validate(&item_fn, parsed.as_ref().ok());
+    let (args, parsed) = args::parse(args);
+    let checked = validate(&item_fn, &args);
     match (parsed, checked) {
-        (Ok(args), Ok((state, pass))) => emit::action(&Action {
-            item: item_fn,
-            args,
-            state,
-            pass,
-        }),
+        (None, Ok((state, pass))) => emit::action(&Action { item: item_fn, args, state, pass }),
         (parsed, checked) => {
-            let errors = [parsed.err(), checked.err()]
-                .into_iter()
-                .flatten()
-                .collect();
-            let e = combine(errors)
-                .expect("at least one error")
-                .to_compile_error();
+            let errors = [parsed, checked.err()].into_iter().flatten().collect();
+            let e = combine(errors).expect("at least one error").to_compile_error();
             quote::quote!(#item_fn #e)
         }
     }
 }
 
 /// Checks the signature; returns the state type and how the option is passed.
-fn validate(f: &ItemFn, args: Option<&ActionArgs>) -> syn::Result<(Type, Option<Pass>)> {
+fn validate(f: &ItemFn, args: &ActionArgs) -> syn::Result<(Type, Option<Pass>)> {
     let sig = &f.sig;
     let mut errors = Vec::new();
     if let Some(a) = sig.asyncness {
@@ -75,7 +65,9 @@ fn validate(f: &ItemFn, args: Option<&ActionArgs>) -> syn::Result<(Type, Option<
             "a chaos action cannot be generic: the harness must know its state and option types",
         ));
     }
-    let has_options = args.is_some_and(|a| a.options.is_some());
+    // When the arguments did not parse, the arity cannot be judged: say nothing about it.
+    let arity_known = args.takes_option.is_some();
+    let has_options = args.takes_option == Some(true);
     let expected = if has_options {
         "`fn name(state: &mut State, option: T)`"
     } else {
@@ -121,12 +113,11 @@ fn validate(f: &ItemFn, args: Option<&ActionArgs>) -> syn::Result<(Type, Option<
                 Type::Reference(_) => Some(Pass::Borrow),
                 _ => Some(Pass::Clone),
             },
+            _ if !arity_known => None,
             _ => {
                 errors.push(syn::Error::new(
                     sig.inputs.span(),
-                    format!(
-                        "this action has `options`, so it takes two parameters: expected {expected}"
-                    ),
+                    format!("this action has `options`, so it takes two parameters: expected {expected}"),
                 ));
                 None
             }
@@ -135,22 +126,19 @@ fn validate(f: &ItemFn, args: Option<&ActionArgs>) -> syn::Result<(Type, Option<
         None
     };
     let extra: Vec<_> = inputs.collect();
-    if let Some(first) = extra.first() {
+    if let Some(first) = extra.first().filter(|_| arity_known) {
         errors.push(syn::Error::new(
             first.span(),
             format!(
-                "a chaos action takes {} parameter(s): expected {expected}",
-                if has_options { 2 } else { 1 }
+                "a chaos action {} takes {}: expected {expected}",
+                if has_options { "with options" } else { "without options" },
+                if has_options { "two parameters" } else { "one parameter" }
             ),
         ));
     }
     if !returns_result(&sig.output) {
-        let serial = args.is_some_and(|a| a.serial.is_some());
-        let what = if serial {
-            "a serial chaos action"
-        } else {
-            "a chaos action"
-        };
+        let serial = args.serial.is_some();
+        let what = if serial { "a serial chaos action" } else { "a chaos action" };
         let span = match &sig.output {
             ReturnType::Type(_, ty) => ty.span(),
             ReturnType::Default => sig.ident.span(),
@@ -204,10 +192,7 @@ mod tests {
             ),
         )
         .to_string();
-        assert!(
-            out.contains(":: chaos_test :: __private :: inventory :: submit"),
-            "{out}"
-        );
+        assert!(out.contains(":: chaos_test :: __private :: inventory :: submit"), "{out}");
         assert!(!out.contains("compile_error"), "{out}");
     }
 
@@ -243,7 +228,7 @@ mod tests {
                 }
             ),
         );
-        assert!(out.contains("takes 1 parameter"), "{out}");
+        assert!(out.contains("without options takes one parameter"), "{out}");
     }
 
     #[test]
@@ -256,10 +241,7 @@ mod tests {
                 }
             ),
         );
-        assert!(
-            out.contains("a serial chaos action returns `chaos_test::Result`"),
-            "{out}"
-        );
+        assert!(out.contains("a serial chaos action returns `chaos_test::Result`"), "{out}");
         assert!(out.contains("found `i32`"), "{out}");
     }
 }

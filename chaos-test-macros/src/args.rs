@@ -24,16 +24,21 @@ pub struct ActionArgs {
     pub serial: Option<Span>,
     pub name: Option<LitStr>,
     pub krate: Option<Path>,
+    /// Whether the action takes an option: `Some(true)` when `options` was written (even
+    /// wrongly), `None` when the arguments did not parse far enough to tell.
+    pub takes_option: Option<bool>,
 }
 
-/// Parses the attribute's arguments; `Err` holds every problem found, combined.
-pub fn parse(args: TokenStream) -> syn::Result<ActionArgs> {
+/// Parses the attribute's arguments into as much of the model as can be read, plus every
+/// problem found, combined.
+pub fn parse(args: TokenStream) -> (ActionArgs, Option<syn::Error>) {
     let mut out = ActionArgs::default();
     let mut errors: Vec<syn::Error> = Vec::new();
     let parser = syn::meta::parser(|meta| {
         let key = meta.path.clone();
         let dup = |what: &str| syn::Error::new(key.span(), format!("`{what}` set multiple times"));
         if key.is_ident("options") {
+            out.takes_option = Some(true);
             if !meta.input.peek(syn::Token![=]) {
                 errors.push(syn::Error::new(
                     key.span(),
@@ -51,10 +56,7 @@ pub fn parse(args: TokenStream) -> syn::Result<ActionArgs> {
             }
         } else if key.is_ident("serial") {
             if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
-                errors.push(syn::Error::new(
-                    key.span(),
-                    "`serial` takes no value: write `serial`",
-                ));
+                errors.push(syn::Error::new(key.span(), "`serial` takes no value: write `serial`"));
                 return skip_value(&meta);
             }
             if out.serial.is_some() {
@@ -68,9 +70,7 @@ pub fn parse(args: TokenStream) -> syn::Result<ActionArgs> {
             }
             let value = lit.value();
             if value.is_empty()
-                || !value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+                || !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
             {
                 errors.push(syn::Error::new(
                     lit.span(),
@@ -85,9 +85,7 @@ pub fn parse(args: TokenStream) -> syn::Result<ActionArgs> {
             }
             out.krate = Some(path);
         } else {
-            let shown = quote::ToTokens::to_token_stream(&key)
-                .to_string()
-                .replace(' ', "");
+            let shown = quote::ToTokens::to_token_stream(&key).to_string().replace(' ', "");
             errors.push(syn::Error::new(
                 key.span(),
                 format!("unknown key `{shown}` in #[chaos_action]; {ACCEPTED}"),
@@ -96,11 +94,16 @@ pub fn parse(args: TokenStream) -> syn::Result<ActionArgs> {
         }
         Ok(())
     });
-    syn::parse::Parser::parse2(parser, args)?;
-    match combine(errors) {
-        Some(e) => Err(e),
-        None => Ok(out),
+    match syn::parse::Parser::parse2(parser, args) {
+        Ok(()) => {
+            out.takes_option.get_or_insert(false);
+        }
+        Err(e) => {
+            out.takes_option = None;
+            errors.push(e);
+        }
     }
+    (out, combine(errors))
 }
 
 /// Sorts a list literal from an expression, and rejects the forms that can be neither.
@@ -157,23 +160,26 @@ mod tests {
     use super::*;
     use quote::quote;
 
+    fn ok(tokens: TokenStream) -> ActionArgs {
+        match parse(tokens) {
+            (args, None) => args,
+            (_, Some(e)) => panic!("unexpected error: {e}"),
+        }
+    }
+
     fn err(tokens: TokenStream) -> String {
         match parse(tokens) {
-            Ok(_) => panic!("expected an error"),
-            Err(e) => e
-                .into_iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join(" | "),
+            (_, None) => panic!("expected an error"),
+            (_, Some(e)) => e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join(" | "),
         }
     }
 
     #[test]
     fn list_and_expression_options_are_told_apart() {
-        let args = parse(quote!(options = [1, 2, 3], serial)).unwrap();
+        let args = ok(quote!(options = [1, 2, 3], serial));
         assert!(matches!(args.options, Some((_, Options::List(ref v))) if v.len() == 3));
         assert!(args.serial.is_some());
-        let args = parse(quote!(options = (0..4).map(|x| x * 2))).unwrap();
+        let args = ok(quote!(options = (0..4).map(|x| x * 2)));
         assert!(matches!(args.options, Some((_, Options::Expr(_)))));
     }
 
@@ -188,14 +194,7 @@ mod tests {
     #[test]
     fn names_outside_the_label_alphabet_are_refused() {
         assert!(err(quote!(name = "a b")).contains("A-Z a-z 0-9"));
-        assert_eq!(
-            parse(quote!(name = "wire.v2-x"))
-                .unwrap()
-                .name
-                .unwrap()
-                .value(),
-            "wire.v2-x"
-        );
+        assert_eq!(ok(quote!(name = "wire.v2-x")).name.unwrap().value(), "wire.v2-x");
     }
 
     #[test]

@@ -19,10 +19,7 @@ pub fn krate(custom: Option<&Path>) -> TokenStream {
 /// `line!()` and `column!()` spanned at `span`, so they give the item's own position: the
 /// runtime sorts a module's actions by it (source order), never by inventory's order.
 fn position(span: Span) -> (TokenStream, TokenStream) {
-    (
-        quote_spanned!(span=> ::core::line!()),
-        quote_spanned!(span=> ::core::column!()),
-    )
+    (quote_spanned!(span=> ::core::line!()), quote_spanned!(span=> ::core::column!()))
 }
 
 /// The original function plus its registration.

@@ -50,13 +50,7 @@ impl std::fmt::Debug for SuiteRun {
 impl SuiteRun {
     /// Prepares a suite; `threads` bounds the parallelism of a barrier's catch-up.
     pub fn new(suite: Suite, plan: Plan, threads: usize) -> Self {
-        let serial_at = suite
-            .actions
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.serial)
-            .map(|(i, _)| i)
-            .collect();
+        let serial_at = suite.actions.iter().enumerate().filter(|(_, a)| a.serial).map(|(i, _)| i).collect();
         let fingerprint = crate::plan::fingerprint(&suite);
         SuiteRun {
             suite,
@@ -80,13 +74,7 @@ impl SuiteRun {
         let Some(&last_serial) = self.serial_at.last() else {
             let mut state = (self.suite.make_initial)();
             let mut done = Vec::new();
-            run_range(
-                &self.suite,
-                &walk.choice,
-                0..self.suite.actions.len(),
-                &mut state,
-                &mut done,
-            )?;
+            run_range(&self.suite, &walk.choice, 0..self.suite.actions.len(), &mut state, &mut done)?;
             return Ok(state);
         };
         let key = self.key(walk);
@@ -97,10 +85,7 @@ impl SuiteRun {
                 let mine = self.unpark(walk.id, stages);
                 return Err(match mine {
                     Some(Err(own)) => own,
-                    Some(Ok((_, done))) => WalkFailure {
-                        steps_done: done,
-                        ..failure
-                    },
+                    Some(Ok((_, done))) => WalkFailure { steps_done: done, ..failure },
                     None => failure,
                 });
             }
@@ -126,10 +111,7 @@ impl SuiteRun {
     }
 
     fn unpark(&self, id: u64, stage: usize) -> Option<Parked> {
-        self.parked
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&(id, stage))
+        self.parked.lock().unwrap_or_else(PoisonError::into_inner).remove(&(id, stage))
     }
 
     /// Runs one walk by itself, serial actions on a world of its own.
@@ -138,11 +120,7 @@ impl SuiteRun {
         let mut world = (self.suite.make_initial)();
         let mut done = Vec::new();
         for (index, action) in self.suite.actions.iter().enumerate() {
-            let target = if action.serial {
-                &mut world
-            } else {
-                &mut state
-            };
+            let target = if action.serial { &mut world } else { &mut state };
             run_action(&self.suite, index, walk.choice[index], target, &mut done)?;
         }
         Ok(state)
@@ -174,18 +152,9 @@ impl SuiteRun {
         let members: Vec<&Walk> = self
             .selected
             .get()
-            .map(|walks| {
-                walks
-                    .iter()
-                    .filter(|w| self.key(w)[..=stage] == *branch)
-                    .collect()
-            })
+            .map(|walks| walks.iter().filter(|w| self.key(w)[..=stage] == *branch).collect())
             .unwrap_or_default();
-        let start = if stage == 0 {
-            0
-        } else {
-            self.serial_at[stage - 1] + 1
-        };
+        let start = if stage == 0 { 0 } else { self.serial_at[stage - 1] + 1 };
         let end = self.serial_at[stage];
         let next = AtomicUsize::new(0);
         let workers = self.threads.min(members.len()).max(1);
@@ -234,19 +203,11 @@ impl SuiteRun {
 
     /// A clone of the world of a branch whose barrier has run.
     fn world(&self, branch: &[usize]) -> State {
-        let cell = self
-            .branches
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(branch)
-            .cloned();
+        let cell = self.branches.lock().unwrap_or_else(PoisonError::into_inner).get(branch).cloned();
         match cell.as_deref().and_then(OnceLock::get) {
-            Some(Ok(world)) => (self.suite.state.clone)(
-                world
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .as_ref(),
-            ),
+            Some(Ok(world)) => {
+                (self.suite.state.clone)(world.lock().unwrap_or_else(PoisonError::into_inner).as_ref())
+            }
             _ => (self.suite.make_initial)(),
         }
     }

@@ -37,10 +37,7 @@ impl Config {
             Some(text) => parse_bool("CHAOS_GATHER_STATES", &text)?,
             None => false,
         };
-        Ok(Config {
-            walk,
-            gather_states,
-        })
+        Ok(Config { walk, gather_states })
     }
 }
 
@@ -64,9 +61,7 @@ fn parse_bool(key: &str, text: &str) -> Result<bool, SetupError> {
         "" | "0" | "false" | "no" | "off" => Ok(false),
         other => Err(SetupError::new(
             SetupErrorKind::Config,
-            format!(
-                "{key}={other:?} does not parse: expected one of 1, true, yes, on, 0, false, no, off"
-            ),
+            format!("{key}={other:?} does not parse: expected one of 1, true, yes, on, 0, false, no, off"),
         )),
     }
 }
@@ -76,41 +71,21 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, SetupError> {
-        Config::from_lookup(|k| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == k)
-                .map(|(_, v)| v.to_string())
-        })
+        Config::from_lookup(|k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string()))
     }
 
     #[test]
     fn walk_ids_parse_with_and_without_a_suite() {
-        assert_eq!(
-            config(&[("CHAOS_WALK", "17")]).unwrap().walk,
-            Some(WalkSelector {
-                suite: None,
-                id: 17
-            })
-        );
-        let sel = config(&[("CHAOS_WALK", "bank::ledger#3")])
-            .unwrap()
-            .walk
-            .unwrap();
+        assert_eq!(config(&[("CHAOS_WALK", "17")]).unwrap().walk, Some(WalkSelector { suite: None, id: 17 }));
+        let sel = config(&[("CHAOS_WALK", "bank::ledger#3")]).unwrap().walk.unwrap();
         assert_eq!((sel.suite.as_deref(), sel.id), (Some("bank::ledger"), 3));
     }
 
     #[test]
     fn bad_values_name_the_variable_and_the_accepted_forms() {
         let e = config(&[("CHAOS_WALK", "seven")]).unwrap_err();
-        assert!(
-            e.message.contains("CHAOS_WALK=\"seven\"") && e.message.contains("suite#17"),
-            "{e}"
-        );
+        assert!(e.message.contains("CHAOS_WALK=\"seven\"") && e.message.contains("suite#17"), "{e}");
         let e = config(&[("CHAOS_GATHER_STATES", "maybe")]).unwrap_err();
-        assert!(
-            e.message.contains("CHAOS_GATHER_STATES") && e.message.contains("true"),
-            "{e}"
-        );
+        assert!(e.message.contains("CHAOS_GATHER_STATES") && e.message.contains("true"), "{e}");
     }
 }

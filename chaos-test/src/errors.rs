@@ -45,10 +45,7 @@ pub enum SetupErrorKind {
 
 impl SetupError {
     pub(crate) fn new(kind: SetupErrorKind, message: impl Into<String>) -> Self {
-        SetupError {
-            message: message.into(),
-            kind,
-        }
+        SetupError { message: message.into(), kind }
     }
 }
 

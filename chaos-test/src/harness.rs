@@ -33,9 +33,8 @@ pub fn main() -> ExitCode {
 fn run(args: Arguments) -> Result<ExitCode, SetupError> {
     let config = Config::from_env()?;
     let suites = suite::collect()?;
-    let threads = args
-        .test_threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads =
+        args.test_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut runs = Vec::new();
     for suite in suites {
         let plan = Plan::of(&suite)?;
@@ -90,10 +89,7 @@ fn chosen_walks(suite: &Suite, plan: &Plan, args: &Arguments, config: &Config) -
     {
         // nextest's one-process-per-walk path: build only the named trial.
         return plan::parse_name(suite, name)
-            .map(|choice| Walk {
-                id: plan.id(&choice),
-                choice,
-            })
+            .map(|choice| Walk { id: plan.id(&choice), choice })
             .into_iter()
             .collect();
     }
@@ -107,10 +103,8 @@ fn check_selector_found(
     if runs.iter().any(|(_, walks)| !walks.is_empty()) {
         return Ok(());
     }
-    let known: Vec<String> = runs
-        .iter()
-        .map(|(r, _)| format!("`{}` has walks 0..{}", r.suite.name, r.plan.total()))
-        .collect();
+    let known: Vec<String> =
+        runs.iter().map(|(r, _)| format!("`{}` has walks 0..{}", r.suite.name, r.plan.total())).collect();
     let which = match &selector.suite {
         Some(s) if !runs.iter().any(|(r, _)| &r.suite.name == s) => {
             format!("no suite is named `{s}`")
@@ -122,11 +116,7 @@ fn check_selector_found(
         SetupErrorKind::UnknownWalk,
         format!(
             "CHAOS_WALK: {which}; {}",
-            if known.is_empty() {
-                "no suites are registered".into()
-            } else {
-                known.join(", ")
-            }
+            if known.is_empty() { "no suites are registered".into() } else { known.join(", ") }
         ),
     ))
 }

@@ -9,10 +9,7 @@ use std::fmt::Debug;
 /// The label of one option: its `Debug` text, with a string's quotes dropped, sanitised.
 pub fn of<T: Debug>(value: &T) -> String {
     let text = format!("{value:?}");
-    let inner = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(&text);
+    let inner = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(&text);
     sanitize(inner)
 }
 
@@ -20,13 +17,7 @@ pub fn of<T: Debug>(value: &T) -> String {
 pub fn sanitize(text: &str) -> String {
     let out: String = text
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') { c } else { '_' })
         .collect();
     if out.is_empty() { "_".to_string() } else { out }
 }

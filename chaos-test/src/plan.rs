@@ -30,9 +30,7 @@ impl Plan {
     /// The plan of a suite; refuses products too large to list.
     pub fn of(suite: &Suite) -> Result<Self, SetupError> {
         let radices: Vec<usize> = suite.actions.iter().map(|a| a.radix()).collect();
-        let total = radices
-            .iter()
-            .try_fold(1u64, |acc, &r| acc.checked_mul(r as u64));
+        let total = radices.iter().try_fold(1u64, |acc, &r| acc.checked_mul(r as u64));
         match total {
             Some(total) if total <= MAX_WALKS => Ok(Plan { radices, total }),
             _ => Err(SetupError::new(
@@ -41,11 +39,7 @@ impl Plan {
                     "suite `{}`: the full product of its options has more than {MAX_WALKS} walks ({}); \
                      narrow the options",
                     suite.name,
-                    radices
-                        .iter()
-                        .map(|r| r.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" x ")
+                    radices.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(" x ")
                 ),
             )),
         }
@@ -72,10 +66,7 @@ impl Plan {
 
     /// The id of a choice vector.
     pub fn id(&self, choice: &[usize]) -> u64 {
-        choice
-            .iter()
-            .zip(&self.radices)
-            .fold(0, |acc, (&c, &r)| acc * r as u64 + c as u64)
+        choice.iter().zip(&self.radices).fold(0, |acc, (&c, &r)| acc * r as u64 + c as u64)
     }
 
     /// Every walk of the full product, in id order.
@@ -102,11 +93,7 @@ pub fn name(suite: &Suite, choice: &[usize]) -> String {
 /// The choices a walk name stands for, if it names a walk of this suite.
 pub fn parse_name(suite: &Suite, name: &str) -> Option<Vec<usize>> {
     let rest = name.strip_prefix(suite.name.as_str())?;
-    let mut parts = if rest.is_empty() {
-        Vec::new()
-    } else {
-        rest.strip_prefix("::")?.split("::").collect()
-    };
+    let mut parts = if rest.is_empty() { Vec::new() } else { rest.strip_prefix("::")?.split("::").collect() };
     parts.reverse();
     let mut choice = Vec::with_capacity(suite.actions.len());
     for action in &suite.actions {
@@ -137,11 +124,7 @@ pub fn fingerprint(suite: &Suite) -> String {
     feed(suite.name.as_bytes());
     for action in &suite.actions {
         feed(action.name.as_bytes());
-        feed(if action.serial {
-            b"serial"
-        } else {
-            b"parallel"
-        });
+        feed(if action.serial { b"serial" } else { b"parallel" });
         for label in action.built.labels.iter().flatten() {
             feed(label.as_bytes());
         }

@@ -76,9 +76,7 @@ pub struct BuiltInit {
 
 impl std::fmt::Debug for BuiltInit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BuiltInit")
-            .field("type_name", &self.type_name)
-            .finish()
+        f.debug_struct("BuiltInit").field("type_name", &self.type_name).finish()
     }
 }
 
@@ -136,10 +134,7 @@ fn clone_state<S: Clone + Send + 'static>(state: &(dyn Any + Send)) -> State {
     }
 }
 
-fn downcast<'a, S: 'static>(
-    state: &'a mut (dyn Any + Send),
-    type_name: &str,
-) -> Result<&'a mut S, Error> {
+fn downcast<'a, S: 'static>(state: &'a mut (dyn Any + Send), type_name: &str) -> Result<&'a mut S, Error> {
     state
         .downcast_mut::<S>()
         .ok_or_else(|| format!("internal: the walk's state is not a `{type_name}`").into())
@@ -299,10 +294,7 @@ pub mod probe {
     }
 
     fn to_debug<T: std::fmt::Debug + 'static>(state: &(dyn Any + Send)) -> String {
-        state
-            .downcast_ref::<T>()
-            .map(|s| format!("{s:?}"))
-            .unwrap_or_default()
+        state.downcast_ref::<T>().map(|s| format!("{s:?}")).unwrap_or_default()
     }
 }
 
@@ -314,8 +306,7 @@ macro_rules! __state_fns {
     ($state:ty) => {{
         #[allow(unused_imports)]
         use $crate::__private::probe::{
-            NoDebug as _, NoDefault as _, NoSerialize as _, ViaDebug as _, ViaDefault as _,
-            ViaSerialize as _,
+            NoDebug as _, NoDefault as _, NoSerialize as _, ViaDebug as _, ViaDefault as _, ViaSerialize as _,
         };
         $crate::__private::StateFns::new::<$state>(
             (&$crate::__private::probe::Probe::<$state>::new()).default_fn(),

@@ -48,10 +48,7 @@ pub struct Suite {
 
 impl std::fmt::Debug for Suite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Suite")
-            .field("name", &self.name)
-            .field("actions", &self.actions)
-            .finish()
+        f.debug_struct("Suite").field("name", &self.name).field("actions", &self.actions).finish()
     }
 }
 
@@ -73,11 +70,7 @@ fn assemble(actions: Vec<&ActionDef>, inits: Vec<&InitDef>) -> Result<Vec<Suite>
     for (module, mut defs) in by_module {
         // Source order, never inventory's (which is unspecified).
         defs.sort_by_key(|d| (d.file, d.line, d.column));
-        let module_inits: Vec<&InitDef> = inits
-            .iter()
-            .copied()
-            .filter(|i| i.module == module)
-            .collect();
+        let module_inits: Vec<&InitDef> = inits.iter().copied().filter(|i| i.module == module).collect();
         match suite(module, &defs, &module_inits) {
             Ok(s) => suites.push(s),
             Err(mut e) => problems.append(&mut e),
@@ -128,13 +121,7 @@ fn suite(module: &str, defs: &[&ActionDef], inits: &[&InitDef]) -> Result<Suite,
                 def.name, dup.file, dup.line, def.file, def.line
             ));
         }
-        actions.push(Action {
-            name: def.name,
-            serial: def.serial,
-            file: def.file,
-            line: def.line,
-            built,
-        });
+        actions.push(Action { name: def.name, serial: def.serial, file: def.file, line: def.line, built });
     }
     let state = actions[0].built.state;
     let make_initial: Option<MakeState> = match inits {
@@ -150,19 +137,14 @@ fn suite(module: &str, defs: &[&ActionDef], inits: &[&InitDef]) -> Result<Suite,
             Some(built.make)
         }
         _ => {
-            problems.push(format!(
-                "suite `{module}`: more than one #[chaos_init]; keep one"
-            ));
+            problems.push(format!("suite `{module}`: more than one #[chaos_init]; keep one"));
             None
         }
     };
     match make_initial {
-        Some(make_initial) if problems.is_empty() => Ok(Suite {
-            name: module.to_string(),
-            actions,
-            state,
-            make_initial,
-        }),
+        Some(make_initial) if problems.is_empty() => {
+            Ok(Suite { name: module.to_string(), actions, state, make_initial })
+        }
         None if inits.is_empty() => {
             problems.push(format!(
                 "suite `{module}`: the state type `{}` has no `Default`; derive or implement it, or add \

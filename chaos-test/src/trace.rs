@@ -30,12 +30,7 @@ pub struct Trace {
 
 impl Trace {
     /// Opens (or starts) the trace of this test binary in `dir`.
-    pub fn open(
-        dir: &Path,
-        binary: &str,
-        fresh: bool,
-        gather_states: bool,
-    ) -> std::io::Result<Self> {
+    pub fn open(dir: &Path, binary: &str, fresh: bool, gather_states: bool) -> std::io::Result<Self> {
         fs::create_dir_all(dir)?;
         let name = match std::env::var("NEXTEST_RUN_ID") {
             Ok(run) if !run.is_empty() => format!("{binary}.nextest-{run}.jsonl"),
@@ -43,19 +38,11 @@ impl Trace {
         };
         let path = dir.join(name);
         let file = if fresh {
-            OpenOptions::new()
-                .create(true)
-                .write(true)
-                .truncate(true)
-                .open(&path)?
+            OpenOptions::new().create(true).write(true).truncate(true).open(&path)?
         } else {
             OpenOptions::new().create(true).append(true).open(&path)?
         };
-        Ok(Trace {
-            file: Mutex::new(Some(file)),
-            path,
-            gather_states,
-        })
+        Ok(Trace { file: Mutex::new(Some(file)), path, gather_states })
     }
 
     /// Where the trace is written.
@@ -64,30 +51,18 @@ impl Trace {
     }
 
     /// Appends the line of a finished walk.
-    pub fn record(
-        &self,
-        run: &SuiteRun,
-        walk: &Walk,
-        result: &Result<State, WalkFailure>,
-        took: Duration,
-    ) {
+    pub fn record(&self, run: &SuiteRun, walk: &Walk, result: &Result<State, WalkFailure>, took: Duration) {
         let suite = &run.suite;
         // An array, not an object: JSON objects lose the actions' order.
         let options: Vec<Value> = suite
             .actions
             .iter()
             .zip(&walk.choice)
-            .filter_map(|(action, &c)| {
-                Some(json!({"action": action.name, "option": action.label(c)?}))
-            })
+            .filter_map(|(action, &c)| Some(json!({"action": action.name, "option": action.label(c)?})))
             .collect();
         let (outcome, error, failed_action) = match result {
             Ok(_) => ("passed", Value::Null, Value::Null),
-            Err(f) => (
-                "failed",
-                Value::String(f.report(&suite.name)),
-                Value::String(f.action.clone()),
-            ),
+            Err(f) => ("failed", Value::String(f.report(&suite.name)), Value::String(f.action.clone())),
         };
         let mut line = json!({
             "v": TRACE_VERSION,
@@ -109,17 +84,11 @@ impl Trace {
         }
         let mut text = line.to_string();
         text.push('\n');
-        let mut guard = self
-            .file
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = self.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(file) = guard.as_mut()
             && let Err(e) = file.write_all(text.as_bytes())
         {
-            eprintln!(
-                "chaos-test: cannot write the trace {}: {e}; tracing stops",
-                self.path.display()
-            );
+            eprintln!("chaos-test: cannot write the trace {}: {e}; tracing stops", self.path.display());
             *guard = None;
         }
     }
@@ -134,9 +103,7 @@ pub fn default_dir() -> PathBuf {
     // target/<profile>/deps/<binary> -> target
     let from_exe = exe.as_deref().and_then(|e| {
         let deps = e.parent()?;
-        (deps.file_name()? == "deps")
-            .then(|| deps.parent()?.parent().map(Path::to_path_buf))
-            .flatten()
+        (deps.file_name()? == "deps").then(|| deps.parent()?.parent().map(Path::to_path_buf)).flatten()
     });
     let target = from_exe
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))

@@ -38,11 +38,7 @@ impl WalkFailure {
         };
         let how = if self.panicked { "panicked" } else { "failed" };
         let serial = if self.serial { "serial " } else { "" };
-        let done = if self.steps_done.is_empty() {
-            "(none)".to_string()
-        } else {
-            self.steps_done.join(", ")
-        };
+        let done = if self.steps_done.is_empty() { "(none)".to_string() } else { self.steps_done.join(", ") };
         format!(
             "{serial}action `{}`{option} {how} in suite `{suite}`: {}\nsteps done before it: {done}",
             self.action, self.error
@@ -85,9 +81,7 @@ pub fn run_action(
     install_hook();
     let action = &suite.actions[index];
     IN_ACTION.with(|f| f.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        (action.built.invoke)(state.as_mut(), option)
-    }));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| (action.built.invoke)(state.as_mut(), option)));
     IN_ACTION.with(|f| f.set(false));
     let (error, panicked) = match result {
         Ok(Ok(())) => {
@@ -96,9 +90,8 @@ pub fn run_action(
         }
         Ok(Err(e)) => (error_chain(&*e), false),
         Err(payload) => {
-            let message = LAST_PANIC
-                .with(|p| p.borrow_mut().take())
-                .unwrap_or_else(|| payload_text(&*payload));
+            let message =
+                LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| payload_text(&*payload));
             (message, true)
         }
     };

@@ -14,11 +14,7 @@ pub enum LedgerError {
     /// No account of that name.
     UnknownAccount(String),
     /// Not enough money for the operation.
-    InsufficientFunds {
-        account: String,
-        balance: i64,
-        wanted: i64,
-    },
+    InsufficientFunds { account: String, balance: i64, wanted: i64 },
     /// Amounts are positive.
     NonPositiveAmount(i64),
     /// The ledger is closed for the month.
@@ -29,11 +25,7 @@ impl fmt::Display for LedgerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LedgerError::UnknownAccount(a) => write!(f, "unknown account `{a}`"),
-            LedgerError::InsufficientFunds {
-                account,
-                balance,
-                wanted,
-            } => {
+            LedgerError::InsufficientFunds { account, balance, wanted } => {
                 write!(f, "account `{account}` holds {balance}, {wanted} wanted")
             }
             LedgerError::NonPositiveAmount(n) => write!(f, "amount {n} is not positive"),
@@ -62,10 +54,7 @@ impl Ledger {
 
     /// The balance of an account.
     pub fn balance(&self, account: &str) -> Result<i64, LedgerError> {
-        self.balances
-            .get(account)
-            .copied()
-            .ok_or_else(|| LedgerError::UnknownAccount(account.to_string()))
+        self.balances.get(account).copied().ok_or_else(|| LedgerError::UnknownAccount(account.to_string()))
     }
 
     /// Money entering the ledger.
@@ -128,11 +117,7 @@ impl Ledger {
 
     /// Accounts below zero.
     pub fn overdrawn(&self) -> Vec<(&str, i64)> {
-        self.balances
-            .iter()
-            .filter(|(_, b)| **b < 0)
-            .map(|(a, b)| (a.as_str(), *b))
-            .collect()
+        self.balances.iter().filter(|(_, b)| **b < 0).map(|(a, b)| (a.as_str(), *b)).collect()
     }
 
     fn check_open(&self, amount: i64) -> Result<(), LedgerError> {
@@ -159,8 +144,6 @@ impl Ledger {
     }
 
     fn slot(&mut self, account: &str) -> Result<&mut i64, LedgerError> {
-        self.balances
-            .get_mut(account)
-            .ok_or_else(|| LedgerError::UnknownAccount(account.to_string()))
+        self.balances.get_mut(account).ok_or_else(|| LedgerError::UnknownAccount(account.to_string()))
     }
 }

@@ -46,10 +46,7 @@ fn withdraw(ledger: &mut Ledger, cents: i64) -> chaos_test::Result {
 #[chaos_action(options = [0, 2])]
 fn month_end(ledger: &mut Ledger, fee: i64) -> chaos_test::Result {
     ledger.close_month(fee);
-    chaos_test::ensure!(
-        ledger.withdraw("a", 1) == Err(LedgerError::Closed),
-        "a closed ledger paid out"
-    );
+    chaos_test::ensure!(ledger.withdraw("a", 1) == Err(LedgerError::Closed), "a closed ledger paid out");
     ledger.reopen();
     Ok(())
 }
@@ -63,11 +60,7 @@ fn money_is_conserved(ledger: &mut Ledger) -> chaos_test::Result {
         ledger.expected_total(),
         ledger
     );
-    chaos_test::ensure!(
-        ledger.overdrawn().is_empty(),
-        "overdrawn: {:?}",
-        ledger.overdrawn()
-    );
+    chaos_test::ensure!(ledger.overdrawn().is_empty(), "overdrawn: {:?}", ledger.overdrawn());
     Ok(())
 }
 

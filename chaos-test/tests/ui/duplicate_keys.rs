@@ -1,0 +1,14 @@
+use chaos_test::prelude::*;
+
+#[derive(Clone, Debug, Default)]
+struct Bank {
+    balance: i64,
+}
+
+#[chaos_action(options = [1, 2], options = [3], serial, serial)]
+fn deposit(bank: &mut Bank, amount: i64) -> chaos_test::Result {
+    bank.balance += amount;
+    Ok(())
+}
+
+chaos_test::main!();

@@ -35,7 +35,7 @@ pub struct SuiteRun {
     selected: OnceLock<Vec<Walk>>,
     threads: usize,
     branches: Mutex<HashMap<Vec<usize>, Branch>>,
-    parked: Mutex<HashMap<(u64, usize), Parked>>,
+    parked: Mutex<HashMap<(u128, usize), Parked>>,
 }
 
 impl std::fmt::Debug for SuiteRun {
@@ -110,7 +110,7 @@ impl SuiteRun {
         self.serial_at.iter().map(|&i| walk.choice[i]).collect()
     }
 
-    fn unpark(&self, id: u64, stage: usize) -> Option<Parked> {
+    fn unpark(&self, id: u128, stage: usize) -> Option<Parked> {
         self.parked.lock().unwrap_or_else(PoisonError::into_inner).remove(&(id, stage))
     }
 
@@ -129,6 +129,13 @@ impl SuiteRun {
     /// Makes sure barrier `stage` of the branch `key[..=stage]` has run.
     fn barrier(&self, stage: usize, key: &[usize]) -> Result<(), WalkFailure> {
         let branch_key = key[..=stage].to_vec();
+        let serial = &self.suite.actions[self.serial_at[stage]];
+        crate::walk::set_progress(|| crate::walk::Position {
+            action: serial.name.to_string(),
+            option: serial.label(key[stage]).map(str::to_string),
+            at_barrier: true,
+            serial: true,
+        });
         let cell = {
             let mut branches = self.branches.lock().unwrap_or_else(PoisonError::into_inner);
             branches.entry(branch_key.clone()).or_default().clone()

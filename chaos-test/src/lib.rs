@@ -42,17 +42,25 @@
 
 pub mod barrier;
 pub mod config;
+pub mod constraint;
+pub mod covering;
 pub mod errors;
 pub mod harness;
 pub mod label;
 pub mod plan;
 pub mod registry;
+pub mod regressions;
+pub mod shard;
+pub mod strategy;
 pub mod suite;
+pub mod timeout;
 pub mod trace;
 pub mod walk;
 
 pub use chaos_test_macros::{chaos_action, chaos_init};
+pub use constraint::WalkView;
 pub use errors::{Error, Failure, Result, SetupError, SetupErrorKind};
+pub use strategy::Strategy;
 
 /// Everything a walk file needs: `use chaos_test::prelude::*;`.
 pub mod prelude {
@@ -90,11 +98,28 @@ macro_rules! bail {
 }
 
 /// The `main` of a `harness = false` test target: runs every registered walk.
+///
+/// Settings may be given as `key = value` pairs, each a method of
+/// [`config::Settings`]: `strategy`, `seed`, `timeout`, `threads`, `gather_states`,
+/// `trace_dir`, `regressions`, `exclude`, `constraint`, `constraints`. `chaos.toml` and
+/// `CHAOS_*` variables override them.
+///
+/// ```no_run
+/// fn frozen_accounts_take_no_deposits(w: &chaos_test::constraint::WalkView) -> bool {
+///     !(w.is("freeze", "true") && w.is("deposit", "10"))
+/// }
+/// chaos_test::main!(strategy = "pairwise", seed = 7, timeout = "10s", constraint = frozen_accounts_take_no_deposits);
+/// ```
 #[macro_export]
 macro_rules! main {
     () => {
         fn main() -> ::std::process::ExitCode {
             $crate::harness::main()
+        }
+    };
+    ($($key:ident = $value:expr),+ $(,)?) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::harness::main_with($crate::config::Settings::new()$(.$key($value))+)
         }
     };
 }

@@ -67,7 +67,7 @@ impl Trace {
         let mut line = json!({
             "v": TRACE_VERSION,
             "suite": suite.name,
-            "walk_id": walk.id,
+            "walk_id": id_json(walk.id),
             "fingerprint": run.fingerprint,
             "name": crate::plan::name(suite, &walk.choice),
             "options": options,
@@ -123,5 +123,13 @@ pub fn binary_name() -> String {
             name.to_string()
         }
         _ => stem,
+    }
+}
+
+/// A walk id as a JSON number when it fits 64 bits, else as a decimal string.
+pub fn id_json(id: u128) -> Value {
+    match u64::try_from(id) {
+        Ok(small) => Value::from(small),
+        Err(_) => Value::String(id.to_string()),
     }
 }

@@ -7,7 +7,7 @@
 use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
+use std::sync::{Arc, Mutex, Once};
 
 use crate::registry::State;
 use crate::suite::Suite;
@@ -21,12 +21,23 @@ pub struct WalkFailure {
     pub option: Option<String>,
     /// The error's text, or the panic's message and location.
     pub error: String,
-    /// Whether it panicked (rather than returning `Err`).
-    pub panicked: bool,
+    /// How it failed.
+    pub kind: FailureKind,
     /// Whether it is a serial action (a barrier shared by many walks).
     pub serial: bool,
     /// The steps that completed before it, as `action=option`.
     pub steps_done: Vec<String>,
+}
+
+/// How an action failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// It returned `Err`.
+    Error,
+    /// It panicked.
+    Panic,
+    /// The walk overran its timeout while in it.
+    Timeout,
 }
 
 impl WalkFailure {
@@ -36,7 +47,11 @@ impl WalkFailure {
             Some(o) => format!(" with option `{o}`"),
             None => String::new(),
         };
-        let how = if self.panicked { "panicked" } else { "failed" };
+        let how = match self.kind {
+            FailureKind::Error => "failed",
+            FailureKind::Panic => "panicked",
+            FailureKind::Timeout => "timed out",
+        };
         let serial = if self.serial { "serial " } else { "" };
         let done = if self.steps_done.is_empty() { "(none)".to_string() } else { self.steps_done.join(", ") };
         format!(
@@ -80,26 +95,32 @@ pub fn run_action(
 ) -> Result<(), WalkFailure> {
     install_hook();
     let action = &suite.actions[index];
+    set_progress(|| Position {
+        action: action.name.to_string(),
+        option: action.label(option).map(str::to_string),
+        at_barrier: false,
+        serial: action.serial,
+    });
     IN_ACTION.with(|f| f.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(|| (action.built.invoke)(state.as_mut(), option)));
     IN_ACTION.with(|f| f.set(false));
-    let (error, panicked) = match result {
+    let (error, kind) = match result {
         Ok(Ok(())) => {
             done.push(step_text(suite, index, option));
             return Ok(());
         }
-        Ok(Err(e)) => (error_chain(&*e), false),
+        Ok(Err(e)) => (error_chain(&*e), FailureKind::Error),
         Err(payload) => {
             let message =
                 LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| payload_text(&*payload));
-            (message, true)
+            (message, FailureKind::Panic)
         }
     };
     Err(WalkFailure {
         action: action.name.to_string(),
         option: action.label(option).map(str::to_string),
         error,
-        panicked,
+        kind,
         serial: action.serial,
         steps_done: done.clone(),
     })
@@ -127,7 +148,38 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Where a walk is now, readable from another thread: the timeout report names it.
+#[derive(Debug, Clone, Default)]
+pub struct Position {
+    /// The action running (or the serial action waited for).
+    pub action: String,
+    /// Its option label.
+    pub option: Option<String>,
+    /// Whether the walk waits at that serial action's barrier rather than running an action.
+    pub at_barrier: bool,
+    /// Whether that action is serial.
+    pub serial: bool,
+}
+
+/// A walk's [`Position`], shared with the thread that waits for it.
+pub type Progress = Arc<Mutex<Option<Position>>>;
+
+/// Makes `slot` this thread's progress slot; actions run on this thread write into it.
+pub fn track_progress(slot: Option<Progress>) {
+    PROGRESS.with(|p| *p.borrow_mut() = slot);
+}
+
+/// Writes into this thread's progress slot, if it has one.
+pub fn set_progress(position: impl FnOnce() -> Position) {
+    PROGRESS.with(|p| {
+        if let Some(slot) = p.borrow().as_ref() {
+            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(position());
+        }
+    });
+}
+
 thread_local! {
+    static PROGRESS: RefCell<Option<Progress>> = const { RefCell::new(None) };
     static IN_ACTION: Cell<bool> = const { Cell::new(false) };
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }

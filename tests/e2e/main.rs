@@ -2,5 +2,6 @@
 //! chaos-test by path) and drive their test binaries, `cargo test` and `cargo nextest`.
 
 mod example;
+mod plans;
 mod support;
 mod walks;

@@ -24,6 +24,8 @@ impl Fixture {
         let path = self.bins.get(name).unwrap_or_else(|| panic!("fixture has no test binary `{name}`"));
         let mut cmd = Command::new(path);
         scrub(&mut cmd);
+        // Run where cargo would: the package root (regressions and chaos.toml live there).
+        cmd.current_dir(&self.dir);
         cmd
     }
 
@@ -41,7 +43,11 @@ impl Fixture {
 fn scrub(cmd: &mut Command) {
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
-        if key.starts_with("NEXTEST") || key.starts_with("CHAOS_") || key == "RUST_TEST_THREADS" {
+        if key.starts_with("NEXTEST")
+            || key.starts_with("CHAOS_")
+            || key == "RUST_TEST_THREADS"
+            || key == "CARGO_MANIFEST_DIR"
+        {
             cmd.env_remove(key);
         }
     }

@@ -148,10 +148,10 @@ fn full_product(radices: &[usize], allowed: &dyn Allowed) -> Vec<Vec<usize>> {
 }
 
 /// splitmix64: tiny, fast, and good enough for tie-breaking and sampling.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -162,7 +162,7 @@ impl Plan {
 
     /// `n` distinct allowed walks drawn with the seed, in id order.
     fn sample(&self, n: u64, seed: u64, rules: &Rules<'_>) -> Vec<Walk> {
-        let mut rng = SplitMix(seed ^ 0x5eed_5a3d_1e5c_0de5);
+        let mut rng = covering::Rng(seed ^ 0x5eed_5a3d_1e5c_0de5);
         let mut chosen = std::collections::BTreeMap::new();
         let wanted = (n as u128).min(self.total);
         let mut attempts = 0u64;
@@ -192,19 +192,6 @@ impl Plan {
 
 fn shape(radices: &[usize]) -> String {
     radices.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(" x ")
-}
-
-/// SplitMix64: a tiny seeded generator for sampling.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
 }
 
 /// `suite::action=option::action=option...`; steps without options are left out of the name

@@ -24,12 +24,14 @@
 //!    random row removed; after `MAX_FAILS` consecutive failures (or when the work budget is
 //!    spent) the last complete array is returned.
 //!
-//! All randomness comes from a splitmix64 generator seeded by the caller, and every budget is
+//! All randomness comes from the crate's splitmix64 generator (`crate::rng`) seeded by the caller, and every budget is
 //! counted in work units (roughly: tuple evaluations), never wall-clock time, so the output
 //! depends only on the inputs. Coverage counts live in one flat array indexed by a mixed-radix
 //! numbering of (column combination, value tuple), the uncovered set is an index list with O(1)
 //! insert/remove, and each row caches its tuple ids, so scoring a one-cell move costs
 //! `C(k-1, t-1)` array lookups.
+
+use crate::rng::Rng;
 
 /// Which partial assignments are allowed. `row[i] == None` means column i is not assigned yet.
 /// Called on partial rows too: answer `false` as soon as the assigned columns already violate a
@@ -144,24 +146,6 @@ fn full_product(radices: &[usize], allowed: &dyn Allowed) -> Vec<Vec<usize>> {
             }
             row[i] = 0;
         }
-    }
-}
-
-/// splitmix64: tiny, fast, and good enough for tie-breaking and sampling.
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0) by multiply-high, avoiding modulo bias for small n.
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
     }
 }
 

@@ -48,8 +48,11 @@ pub mod errors;
 pub mod harness;
 pub mod label;
 pub mod plan;
+#[cfg(feature = "proxy")]
+pub mod proxy;
 pub mod registry;
 pub mod regressions;
+pub mod rng;
 pub mod shard;
 pub mod strategy;
 pub mod suite;

@@ -162,7 +162,7 @@ impl Plan {
 
     /// `n` distinct allowed walks drawn with the seed, in id order.
     fn sample(&self, n: u64, seed: u64, rules: &Rules<'_>) -> Vec<Walk> {
-        let mut rng = covering::Rng(seed ^ 0x5eed_5a3d_1e5c_0de5);
+        let mut rng = crate::rng::Rng(seed ^ 0x5eed_5a3d_1e5c_0de5);
         let mut chosen = std::collections::BTreeMap::new();
         let wanted = (n as u128).min(self.total);
         let mut attempts = 0u64;

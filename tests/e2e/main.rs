@@ -3,5 +3,7 @@
 
 mod example;
 mod plans;
+mod proxy;
+mod servers;
 mod support;
 mod walks;

@@ -75,6 +75,7 @@ pub fn action(a: &Action) -> TokenStream {
                     line: #line,
                     column: #column,
                     serial: #serial,
+                    setup: false,
                     build: __chaos_build,
                 }
             }

@@ -12,6 +12,7 @@
 mod action;
 mod args;
 mod emit;
+mod fault_proxy;
 mod init;
 
 use proc_macro::TokenStream;
@@ -31,4 +32,13 @@ pub fn chaos_action(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn chaos_init(args: TokenStream, item: TokenStream) -> TokenStream {
     init::expand(args.into(), item.into()).into()
+}
+
+/// Starts a fault proxy for a test (`#[fault_proxy(upstream = "127.0.0.1:6379")]` on a test
+/// taking one `FaultProxy` parameter), or registers one as a dimension of the module's walks
+/// (`#[fault_proxy(faults = [Fault::none(), Fault::reset()])]` on `fn name() -> String`
+/// returning the upstream). Needs chaos-test's `proxy` feature.
+#[proc_macro_attribute]
+pub fn fault_proxy(args: TokenStream, item: TokenStream) -> TokenStream {
+    fault_proxy::expand(args.into(), item.into()).into()
 }

@@ -71,6 +71,7 @@ impl SuiteRun {
 
     /// Runs one walk to the end; returns its final state.
     pub fn run(&self, walk: &Walk) -> Result<State, WalkFailure> {
+        let _walk = crate::context::enter((self.suite.name.clone(), walk.id));
         let Some(&last_serial) = self.serial_at.last() else {
             let mut state = (self.suite.make_initial)();
             let mut done = Vec::new();
@@ -182,6 +183,8 @@ impl SuiteRun {
             Some(world) => world,
             None => (self.suite.make_initial)(),
         };
+        // The serial action serves the branch, not one walk: it sees no walk's resources.
+        let _no_walk = crate::context::leave();
         let mut done = Vec::new();
         run_action(&self.suite, end, branch[stage], &mut world, &mut done)?;
         let step = format!("{} (serial)", step_text(&self.suite, end, branch[stage]));
@@ -196,6 +199,7 @@ impl SuiteRun {
 
     /// Takes a walk from its parked state (or a new one) through one segment.
     fn advance(&self, walk: &Walk, stage: usize, segment: std::ops::Range<usize>) -> Parked {
+        let _walk = crate::context::enter((self.suite.name.clone(), walk.id));
         let (mut state, mut done) = if stage == 0 {
             ((self.suite.make_initial)(), Vec::new())
         } else {

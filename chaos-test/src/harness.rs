@@ -190,6 +190,7 @@ fn trial(run: &Arc<SuiteRun>, walk: Walk, shared: &Arc<Shared>) -> Trial {
     Trial::test(name.clone(), move || {
         let started = Instant::now();
         let result = run_walk(&run, &walk, shared.timeout);
+        crate::context::end_walk(&(run.suite.name.clone(), walk.id));
         if let Some(trace) = &shared.trace {
             trace.record(&run, &walk, &result, started.elapsed());
         }

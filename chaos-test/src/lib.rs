@@ -43,6 +43,7 @@
 pub mod barrier;
 pub mod config;
 pub mod constraint;
+pub mod context;
 pub mod covering;
 pub mod errors;
 pub mod harness;

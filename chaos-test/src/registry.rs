@@ -27,6 +27,9 @@ pub struct ActionDef {
     pub column: u32,
     /// A barrier between phases.
     pub serial: bool,
+    /// Runs before the suite's other actions whatever its position (a walk's fixtures, such
+    /// as a `#[fault_proxy]` dimension).
+    pub setup: bool,
     /// Builds the action: evaluates the options and erases the types.
     pub build: fn() -> BuiltAction,
 }
@@ -47,8 +50,9 @@ type Invoke = Box<dyn Fn(&mut (dyn Any + Send), usize) -> Result<(), Error> + Se
 
 /// An action with its options evaluated.
 pub struct BuiltAction {
-    /// How to make, clone and show the state type the action takes.
-    pub state: StateFns,
+    /// How to make, clone and show the state type the action takes; `None` for actions that
+    /// ignore the state (a `#[fault_proxy]` dimension).
+    pub state: Option<StateFns>,
     /// The option labels; `None` for a step without options.
     pub labels: Option<Vec<String>>,
     /// Runs the action on a state with the option of the given index.
@@ -58,7 +62,7 @@ pub struct BuiltAction {
 impl std::fmt::Debug for BuiltAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BuiltAction")
-            .field("state", &self.state.type_name)
+            .field("state", &self.state.map(|s| s.type_name))
             .field("labels", &self.labels)
             .finish()
     }
@@ -165,7 +169,7 @@ where
     let labels = label::unique(values.iter().map(label::of).collect());
     let type_name = state.type_name;
     BuiltAction {
-        state,
+        state: Some(state),
         labels: Some(labels),
         invoke: Box::new(move |state, index| {
             let s = downcast::<S>(state, type_name)?;
@@ -183,7 +187,7 @@ where
 {
     let type_name = state.type_name;
     BuiltAction {
-        state,
+        state: Some(state),
         labels: None,
         invoke: Box::new(move |state, _| f(downcast::<S>(state, type_name)?).into_outcome()),
     }

@@ -69,7 +69,7 @@ fn assemble(actions: Vec<&ActionDef>, inits: Vec<&InitDef>) -> Result<Vec<Suite>
     let mut problems = Vec::new();
     for (module, mut defs) in by_module {
         // Source order, never inventory's (which is unspecified).
-        defs.sort_by_key(|d| (d.file, d.line, d.column));
+        defs.sort_by_key(|d| (!d.setup, d.file, d.line, d.column));
         let module_inits: Vec<&InitDef> = inits.iter().copied().filter(|i| i.module == module).collect();
         match suite(module, &defs, &module_inits) {
             Ok(s) => suites.push(s),
@@ -106,13 +106,14 @@ fn suite(module: &str, defs: &[&ActionDef], inits: &[&InitDef]) -> Result<Suite,
                 def.name, def.file, def.line
             ));
         }
-        if let Some(first) = actions.first()
-            && first.built.state.type_id != built.state.type_id
+        if let Some((first, first_state)) = actions.iter().find_map(|a| Some((a, a.built.state?)))
+            && let Some(state) = built.state
+            && first_state.type_id != state.type_id
         {
             problems.push(format!(
                 "suite `{module}`: actions disagree on the state type: `{}` takes `&mut {}` but `{}` takes `&mut {}`; \
                  the actions of one module share one state",
-                first.name, first.built.state.type_name, def.name, built.state.type_name
+                first.name, first_state.type_name, def.name, state.type_name
             ));
         }
         if let Some(dup) = actions.iter().find(|a| a.name == def.name) {
@@ -123,7 +124,12 @@ fn suite(module: &str, defs: &[&ActionDef], inits: &[&InitDef]) -> Result<Suite,
         }
         actions.push(Action { name: def.name, serial: def.serial, file: def.file, line: def.line, built });
     }
-    let state = actions[0].built.state;
+    let Some(state) = actions.iter().find_map(|a| a.built.state) else {
+        problems.push(format!(
+            "suite `{module}`: only fixtures (such as #[fault_proxy]) and no #[chaos_action]; add the actions they serve"
+        ));
+        return Err(problems);
+    };
     let make_initial: Option<MakeState> = match inits {
         [] => state.default.map(|f| Box::new(f) as MakeState),
         [one] => {

@@ -95,13 +95,15 @@ fn bandwidth_bounds_throughput_within_ten_percent_and_limit_data_closes_after_n_
             "throughput {throughput:.0} B/s for a {rate} B/s limit"
         );
     }
+    // The counter moves just after each write: let the last piece of the GET above land.
+    std::thread::sleep(ms(100));
     let before = proxy.bytes().1;
     let _limit = proxy.inject(Fault::limit_data(1000).downstream().new_connections_only()).unwrap();
     let mut limited = redis_at(proxy.addr()).unwrap();
     let outcome: redis::RedisResult<Vec<u8>> = redis::cmd("GET").arg("big").query(&mut limited);
     assert!(outcome.is_err(), "a 100 kB reply passed a 1000-byte limit");
     std::thread::sleep(ms(100));
-    assert_eq!(proxy.bytes().1 - before, 1000, "exactly the limit reached the client");
+    assert_eq!(proxy.bytes().1 - before, 1000, "exactly the limit reached the client\n{}", proxy.report());
 }
 
 #[test]
@@ -239,4 +241,55 @@ async fn async_tests_scope_a_fault_to_a_future() {
     assert!(slow >= ms(100), "{slow:?}");
     let fast = roundtrip().await;
     assert!(fast < ms(80), "{fast:?}");
+}
+
+#[test]
+fn a_walk_proxy_of_three_faults_triples_the_walks_each_with_its_own_proxy() {
+    let server = Redis::start();
+    let f = crate::support::walkers();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("proxies.log");
+    let listed = crate::support::Ran::of(f.bin("proxied").arg("--list"));
+    assert_eq!(
+        listed.listed(),
+        [
+            "proxied::redis=none::pings=1",
+            "proxied::redis=none::pings=2",
+            "proxied::redis=latency-30ms::pings=1",
+            "proxied::redis=latency-30ms::pings=2",
+            "proxied::redis=reset-up::pings=1",
+            "proxied::redis=reset-up::pings=2",
+        ]
+    );
+    let ran = crate::support::Ran::of(
+        f.bin("proxied")
+            .args(["--test-threads", "4"])
+            .env("REDIS_ADDR", server.addr.to_string())
+            .env("PROXY_LOG", &log)
+            .env("CHAOS_TRACE_DIR", dir.path())
+            .env("CHAOS_REGRESSIONS", "off"),
+    );
+    assert_eq!(ran.counts(), (4, 2), "{}", ran.stdout);
+    for line in ran.stdout.lines().filter_map(|l| l.strip_prefix("    proxied::")) {
+        assert!(line.starts_with("redis=reset-up::"), "only the reset walks fail: {line}");
+    }
+    let addrs: Vec<String> = std::fs::read_to_string(&log).unwrap().lines().map(str::to_string).collect();
+    assert_eq!(addrs.len(), 6, "{addrs:?}");
+    let distinct: std::collections::BTreeSet<&String> = addrs.iter().collect();
+    assert_eq!(distinct.len(), 6, "walks shared a proxy: {addrs:?}");
+}
+
+#[chaos_test::proxy::fault_proxy(upstream = "127.0.0.1:9", seed = 5)]
+#[test]
+fn the_test_form_hands_the_test_a_started_proxy(proxy: FaultProxy) {
+    assert_eq!(proxy.upstream(), "127.0.0.1:9");
+    assert_eq!(proxy.seed(), 5);
+    assert!(TcpStream::connect(proxy.addr()).is_ok());
+}
+
+#[chaos_test::proxy::fault_proxy(upstream = format!("127.0.0.1:{}", 9))]
+#[tokio::test]
+async fn the_test_form_works_on_async_tests(proxy: FaultProxy) {
+    let stream = tokio::net::TcpStream::connect(proxy.addr()).await;
+    assert!(stream.is_ok());
 }

@@ -48,21 +48,28 @@ pub async fn serve(client: TcpStream, connection: u64, shared: Arc<Shared>) {
     let down =
         pump(upstream_read, client_write, Direction::Downstream, connection, opened, Arc::clone(&shared));
     tokio::pin!(up, down);
-    let (first, other_done) = tokio::select! {
-        end = &mut up => (end, false),
-        end = &mut down => (end, true),
-    };
-    if first == End::Eof {
-        // A half-close: the other direction may still carry data.
-        let second = if other_done { up.await } else { down.await };
-        if second == End::Failed {
-            shared.error(format!("connection {connection}: a socket failed after a half-close"));
+    let both = async {
+        let (first, other_done) = tokio::select! {
+            end = &mut up => (end, false),
+            end = &mut down => (end, true),
+        };
+        if first == End::Eof {
+            // A half-close: the other direction may still carry data.
+            let second = if other_done { (&mut up).await } else { (&mut down).await };
+            if second == End::Failed {
+                shared.error(format!("connection {connection}: a socket failed after a half-close"));
+            }
+        } else if first == End::Failed && !shared.stopping() {
+            shared.error(format!(
+                "connection {connection}: upstream {} or the client closed abruptly",
+                shared.upstream
+            ));
         }
-    } else if first == End::Failed && !shared.stopping() {
-        shared.error(format!(
-            "connection {connection}: upstream {} or the client closed abruptly",
-            shared.upstream
-        ));
+    };
+    // A stop drops both pumps, closing both sockets.
+    tokio::select! {
+        () = both => {}
+        () = shared.stopped() => {}
     }
 }
 

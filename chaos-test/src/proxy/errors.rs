@@ -40,6 +40,11 @@ pub enum ProxyError {
     },
     /// The proxy has stopped.
     Stopped,
+    /// No walk proxy of that name in the current walk.
+    NoWalkProxy {
+        /// The name asked for.
+        name: String,
+    },
 }
 
 impl fmt::Display for ProxyError {
@@ -57,6 +62,11 @@ impl fmt::Display for ProxyError {
             ProxyError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
             ProxyError::Upstream { addr, error } => write!(f, "upstream {addr:?}: {error}"),
             ProxyError::Stopped => write!(f, "the proxy has stopped"),
+            ProxyError::NoWalkProxy { name } => write!(
+                f,
+                "no walk proxy `{name}` in this walk: declare `#[fault_proxy(faults = [..])] fn {name}() -> String` \
+                 in the suite's module, and call walk_proxy from one of its actions"
+            ),
         }
     }
 }

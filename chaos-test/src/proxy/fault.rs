@@ -50,6 +50,8 @@ pub enum Applies {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum FaultKind {
+    /// No fault: pass-through (the control dimension of a walk proxy).
+    PassThrough,
     /// Delay each chunk by `latency` plus a uniform draw in `-jitter..=jitter` (never below 0),
     /// as a deadline queue: chunks pipeline like a real link.
     Latency {
@@ -111,6 +113,7 @@ impl FaultKind {
     /// The fault's name, as Toxiproxy spells its toxics where one exists.
     pub fn name(&self) -> &'static str {
         match self {
+            FaultKind::PassThrough => "none",
             FaultKind::Latency { .. } => "latency",
             FaultKind::Down => "down",
             FaultKind::Blackout => "blackout",
@@ -184,6 +187,44 @@ impl Fault {
             });
         }
         self
+    }
+
+    /// No fault: plain pass-through.
+    pub fn none() -> Self {
+        Fault { direction: Direction::Both, ..Fault::new(FaultKind::PassThrough) }
+    }
+
+    /// A short label for walk names: the fault, its main parameter, and the direction and
+    /// probability when they are not the defaults (`latency-30ms`, `reset-up`, `hang-p0.5`).
+    pub fn label(&self) -> String {
+        let ms = |d: &Duration| format!("{}ms", d.as_millis());
+        let mut label = match &self.kind {
+            FaultKind::Latency { latency, jitter } if jitter.is_zero() => format!("latency-{}", ms(latency)),
+            FaultKind::Latency { latency, jitter } => format!("latency-{}-j{}", ms(latency), ms(jitter)),
+            FaultKind::Garbage { bytes } => format!("garbage-{bytes}"),
+            FaultKind::Bandwidth { bytes_per_sec } => format!("bandwidth-{bytes_per_sec}Bps"),
+            FaultKind::SlowClose { delay } => format!("slow_close-{}", ms(delay)),
+            FaultKind::Timeout { after } => format!("timeout-{}", ms(after)),
+            FaultKind::ResetPeer { after } if !after.is_zero() => format!("reset_peer-{}", ms(after)),
+            FaultKind::Slicer { average, variation, .. } => format!("slicer-{average}-{variation}"),
+            FaultKind::LimitData { bytes } => format!("limit_data-{bytes}"),
+            other => other.name().to_string(),
+        };
+        let default_direction = match self.kind {
+            FaultKind::Down | FaultKind::Blackout | FaultKind::PassThrough => Direction::Both,
+            _ => Direction::Downstream,
+        };
+        if self.direction != default_direction {
+            label.push_str(match self.direction {
+                Direction::Upstream => "-up",
+                Direction::Downstream => "-down",
+                Direction::Both => "-both",
+            });
+        }
+        if self.toxicity < 1.0 {
+            label.push_str(&format!("-p{}", self.toxicity));
+        }
+        label
     }
 
     /// Delays each chunk by `latency` (add `.jitter(..)` for spread).
@@ -379,6 +420,15 @@ mod tests {
             assert!(e.contains(&format!("`{parameter}`")), "{e}");
         }
         assert!(Fault::latency(Duration::from_millis(5)).jitter(Duration::from_millis(9)).validate().is_ok());
+    }
+
+    #[test]
+    fn labels_are_short_and_name_what_differs_from_the_defaults() {
+        assert_eq!(Fault::none().label(), "none");
+        assert_eq!(Fault::latency(Duration::from_millis(30)).label(), "latency-30ms");
+        assert_eq!(Fault::reset().upstream().label(), "reset-up");
+        assert_eq!(Fault::hang().probability(0.5).label(), "hang-p0.5");
+        assert_eq!(Fault::blackout().label(), "blackout");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! connection, direction, fault) so a seed replays the same faults and connections differ.
 
 mod chain;
+mod clock;
 mod conn;
 mod errors;
 mod fault;
@@ -20,11 +21,16 @@ mod handle;
 mod pump;
 mod server;
 mod state;
+mod walks;
 
+pub use chaos_test_macros::fault_proxy;
 pub use errors::ProxyError;
 pub use fault::{Applies, Direction, Draw, Fault, FaultKind, Trigger};
 pub use handle::{FaultGuard, FaultProxy, ProxyBuilder};
 pub use state::Decision;
+#[doc(hidden)]
+pub use walks::walk_dimension;
+pub use walks::{walk_proxy, with_walk_proxy};
 
 /// `Duration::from_millis`, short for fault parameters.
 pub fn ms(n: u64) -> std::time::Duration {

@@ -3,8 +3,9 @@
 //! With no fault on the direction the pump is a plain read/write loop over one reused buffer
 //! (the fast path: no allocation, no queue, no timer). With faults, chunks go through the
 //! chain and wait in a deadline queue: reading goes on while earlier chunks wait, so a 5 ms
-//! latency costs 5 ms per request, not 5 ms per chunk. A change to the faults is seen at once,
-//! even by a pump blocked in a read.
+//! latency costs 5 ms per request, not 5 ms per chunk. A pump with faults sees a change to the
+//! faults at once; an idle pump on the fast path sees it with the next chunk (so a fault added
+//! to a live, idle connection starts with its next data).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::Instant;
 
 use super::chain::Chain;
+use super::clock;
 use super::fault::Direction;
 use super::faults::Emit;
 use super::state::Shared;
@@ -68,38 +70,33 @@ pub async fn pump(
                 // Passed the close on already; nothing more can come.
                 return End::Eof;
             }
-            // Fast path.
-            tokio::select! {
-                biased;
-                read = src.read(&mut buf) => match read {
-                    Ok(0) => {
-                        let _ = dst.shutdown().await;
-                        return End::Eof;
-                    }
-                    Ok(n) => {
-                        if changes.has_changed().unwrap_or(true) {
-                            changes.borrow_and_update();
-                            chain.sync(&shared.faults(), &shared, Instant::now(), &mut emits);
-                            if !chain.is_empty() {
-                                chain.chunk(Instant::now(), buf[..n].to_vec(), &mut emits);
-                                enqueue(&mut queue, &mut emits, &mut last_data);
-                                continue;
-                            }
-                        }
-                        if dst.write_all(&buf[..n]).await.is_err() {
-                            return End::Failed;
-                        }
-                        counter.fetch_add(n as u64, Ordering::Relaxed);
-                    }
-                    Err(_) => return End::Failed,
-                },
-                changed = changes.changed() => {
-                    if changed.is_err() {
-                        return End::Stopped;
-                    }
-                    chain.sync(&shared.faults(), &shared, Instant::now(), &mut emits);
-                    enqueue(&mut queue, &mut emits, &mut last_data);
+            // Fast path: a bare read/write loop. Fault changes are looked at (one atomic load)
+            // when data arrives; the stop is watched by the connection, which drops the pumps.
+            match src.read(&mut buf).await {
+                Ok(0) => {
+                    let _ = dst.shutdown().await;
+                    return End::Eof;
                 }
+                Ok(n) => {
+                    if changes.has_changed().unwrap_or(true) {
+                        changes.borrow_and_update();
+                        if shared.stopping() {
+                            return End::Stopped;
+                        }
+                        chain.sync(&shared.faults(), &shared, Instant::now(), &mut emits);
+                        if !chain.is_empty() {
+                            chain.chunk(Instant::now(), buf[..n].to_vec(), &mut emits);
+                            enqueue(&mut queue, &mut emits, &mut last_data);
+                            continue;
+                        }
+                        enqueue(&mut queue, &mut emits, &mut last_data);
+                    }
+                    if dst.write_all(&buf[..n]).await.is_err() {
+                        return End::Failed;
+                    }
+                    counter.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                Err(_) => return End::Failed,
             }
             continue;
         }
@@ -113,7 +110,7 @@ pub async fn pump(
                 chain.sync(&shared.faults(), &shared, Instant::now(), &mut emits);
                 enqueue(&mut queue, &mut emits, &mut last_data);
             }
-            _ = tokio::time::sleep_until(next_at.unwrap_or_else(far_future)), if next_at.is_some() => {
+            _ = clock::sleep_until(next_at.unwrap_or_else(far_future).into_std()), if next_at.is_some() => {
                 let now = Instant::now();
                 while queue.front().is_some_and(|e| e.at() <= now) {
                     match queue.pop_front() {

@@ -61,6 +61,7 @@ pub struct Shared {
     stopping: AtomicBool,
     live: AtomicUsize,
     drained: Notify,
+    stop_notify: Notify,
     decisions: Mutex<Vec<Decision>>,
     errors: Mutex<Vec<String>>,
     /// Bytes carried client -> server.
@@ -88,6 +89,7 @@ impl Shared {
             stopping: AtomicBool::new(false),
             live: AtomicUsize::new(0),
             drained: Notify::new(),
+            stop_notify: Notify::new(),
             decisions: Mutex::default(),
             errors: Mutex::default(),
             bytes_up: AtomicU64::new(0),
@@ -159,7 +161,19 @@ impl Shared {
     /// Asks every task to stop.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
+        self.stop_notify.notify_waiters();
         self.changed();
+    }
+
+    /// Completes once a stop is asked.
+    pub async fn stopped(&self) {
+        loop {
+            let notified = self.stop_notify.notified();
+            if self.stopping() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Whether a stop was asked.

@@ -70,7 +70,7 @@ pub fn transform(kind: &FaultKind) -> Option<Box<dyn Transform>> {
         FaultKind::Reset => Box::new(reset::ResetPeer::new(None)),
         FaultKind::ResetPeer { after } => Box::new(reset::ResetPeer::new(Some(*after))),
         FaultKind::SlowClose { delay } => Box::new(slow_close::SlowClose::new(*delay)),
-        FaultKind::Down | FaultKind::Blackout => return None,
+        FaultKind::Down | FaultKind::Blackout | FaultKind::PassThrough => return None,
     })
 }
 

@@ -24,10 +24,13 @@ pub struct Cli {
 enum Command {
     /// Run a TCP fault proxy in front of an upstream until interrupted.
     Proxy(ProxyArgs),
+    /// Find code the tests do not check: mutate it and see whether a test fails.
+    Mutate(crate::mutate::MutateArgs),
 }
 
-/// Exit codes: 0 success; 1 a runtime failure (a port in use, an upstream that does not
-/// resolve); 2 a usage error (clap exits with it before anything runs).
+/// Exit codes: 0 success; 1 a usage error or a runtime failure (a port in use, an upstream
+/// that does not resolve, a path that is not a cargo project). `mutate` adds its own: see
+/// `mutate::exit`.
 const FAILED: u8 = 1;
 
 /// Parses the arguments and runs the subcommand.
@@ -37,12 +40,21 @@ pub fn main() -> ExitCode {
     if args.get(1).is_some_and(|a| a == "chaos") {
         args.remove(1);
     }
-    let cli = Cli::parse_from(args);
+    // Usage errors exit 1, not clap's 2: `mutate` uses 2 for missed mutants (as cargo-mutants).
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { FAILED } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     let result = match cli.command {
-        Command::Proxy(args) => crate::proxy::run(args),
+        Command::Proxy(args) => crate::proxy::run(args).map(|()| 0),
+        Command::Mutate(args) => crate::mutate::run(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(FAILED)

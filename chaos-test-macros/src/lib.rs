@@ -42,3 +42,10 @@ pub fn chaos_init(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn fault_proxy(args: TokenStream, item: TokenStream) -> TokenStream {
     fault_proxy::expand(args.into(), item.into()).into()
 }
+
+/// Marks an item that `cargo chaos mutate` must not mutate (like `#[mutants::skip]`). It
+/// changes nothing in the compiled code.
+#[proc_macro_attribute]
+pub fn skip(_args: TokenStream, item: TokenStream) -> TokenStream {
+    item
+}

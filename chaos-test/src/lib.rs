@@ -61,7 +61,7 @@ pub mod timeout;
 pub mod trace;
 pub mod walk;
 
-pub use chaos_test_macros::{chaos_action, chaos_init};
+pub use chaos_test_macros::{chaos_action, chaos_init, skip};
 pub use constraint::WalkView;
 pub use errors::{Error, Failure, Result, SetupError, SetupErrorKind};
 pub use strategy::Strategy;

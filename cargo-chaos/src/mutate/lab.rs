@@ -34,8 +34,26 @@ fn running() -> &'static Mutex<HashSet<u32>> {
 
 /// Kills the process group of every running build or test.
 pub fn kill_all() {
-    for pgid in running().lock().unwrap_or_else(PoisonError::into_inner).iter() {
-        let _ = Command::new("kill").args(["-KILL", &format!("-{pgid}")]).status();
+    for &pgid in running().lock().unwrap_or_else(PoisonError::into_inner).iter() {
+        kill_group(pgid);
+    }
+}
+
+/// SIGKILL to the process group `pgid`, by the `kill(2)` system call. Not by the `kill`
+/// command: procps-ng 4.0.2's `kill -KILL -PGID` was seen here to signal far more than the
+/// group. A group id of 0 or 1 is refused: `kill(0)` and `kill(-1)` reach every process.
+#[allow(unsafe_code)]
+fn kill_group(pgid: u32) {
+    unsafe extern "C" {
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+    const SIGKILL: i32 = 9;
+    let Ok(pgid) = i32::try_from(pgid) else { return };
+    if pgid > 1 {
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        unsafe {
+            kill(-pgid, SIGKILL);
+        }
     }
 }
 
@@ -91,7 +109,7 @@ pub fn phase(
             Status::Failure(None)
         }
         None => {
-            let _ = Command::new("kill").args(["-KILL", &format!("-{pid}")]).status();
+            kill_group(pid);
             let _ = rx.recv_timeout(Duration::from_secs(10));
             log.push_str(&format!("*** killed after the {:?} timeout\n", timeout.unwrap_or_default()));
             Status::Timeout

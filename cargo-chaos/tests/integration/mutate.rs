@@ -76,6 +76,7 @@ fn list_names_the_mutants_and_skips_tests_and_marked_items() {
     assert!(names.iter().any(|n| n.contains("in clamp_percent")), "{stdout}");
     assert!(!names.iter().any(|n| n.contains("skipped")), "a #[mutants::skip] fn was mutated:\n{stdout}");
     assert!(!names.iter().any(|n| n.contains("even_and_odd") || n.contains("percent_in_range")), "{stdout}");
+    insta::assert_snapshot!("weak_mutants", stdout);
     let (_, json, _) = chaos(dir.path(), &["--list", "--json"]);
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), names.len());
@@ -106,6 +107,19 @@ fn weak_tests_leave_missed_mutants_and_the_tree_untouched() {
     let greeting = verdict("greeting");
     assert!(!greeting.is_empty() && greeting.iter().all(|v| v == "MissedMutant"), "greeting: {greeting:?}");
     assert!(verdict("clamp_percent").iter().any(|v| v == "MissedMutant"));
+    let verdicts: Vec<String> = outcomes["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            format!(
+                "{:<9} {}",
+                o["verdict"].as_str().unwrap(),
+                o["scenario"]["Mutant"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("weak_outcomes", verdicts.join("\n"));
     let missed = std::fs::read_to_string(out.join("missed.txt")).unwrap();
     assert!(missed.lines().any(|l| l.contains("greeting")), "{missed}");
     assert!(stdout.contains("MISSED") && stdout.contains("mutants tested in"), "{stdout}");
@@ -183,5 +197,43 @@ fn killed_runs_leave_the_tree_byte_identical_and_a_rerun_works() {
     }
     let (code, stdout, stderr) = chaos(dir.path(), &["--file", "lib.rs", "--timeout", "60"]);
     assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+#[test]
+fn sigterm_stops_the_workers_writes_the_outcomes_so_far_and_removes_scratch_dirs() {
+    let dir = fixture("weak");
+    let before = snapshot(dir.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_cargo-chaos"))
+        .args(["chaos", "mutate", "--dir"])
+        .arg(dir.path())
+        .env_remove("CARGO_TARGET_DIR")
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it is testing mutants, then ask it to stop.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let log = dir.path().join("chaos.out").join("mutate").join("log");
+    while std::fs::read_dir(&log).map(|d| d.count()).unwrap_or(0) < 2 && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    let outcomes =
+        std::fs::read_to_string(dir.path().join("chaos.out").join("mutate").join("outcomes.json")).unwrap();
+    let outcomes: serde_json::Value = serde_json::from_str(&outcomes).unwrap();
+    let done = outcomes["outcomes"].as_array().unwrap().len();
+    assert!(
+        done >= 2 && done < outcomes["total_mutants"].as_u64().unwrap() as usize,
+        "{done} outcomes written"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "scratch dirs left behind: {left:?}");
     assert_eq!(snapshot(dir.path()), before);
 }

@@ -6,6 +6,7 @@
 //! `outcome`s -> `report` (`chaos.out/mutate/`, the terminal summary). The user's tree is
 //! only ever read.
 
+mod config;
 mod discover;
 mod glob;
 mod in_diff;
@@ -75,12 +76,12 @@ pub struct MutateArgs {
     /// Test timeout in seconds (default: 5x the baseline's test time, at least 20 s).
     #[arg(long)]
     timeout: Option<f64>,
-    /// Parallel workers, each with its own copy of the tree.
-    #[arg(long, short = 'j', default_value_t = 1)]
-    jobs: usize,
-    /// The test runner.
-    #[arg(long, value_enum, default_value_t = TestTool::Cargo)]
-    test_tool: TestTool,
+    /// Parallel workers, each with its own copy of the tree (default 1).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// The test runner (default cargo).
+    #[arg(long, value_enum)]
+    test_tool: Option<TestTool>,
     /// Where `mutate/` is written (default: chaos.out in the project).
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -94,9 +95,31 @@ struct Planned {
     source: Arc<String>,
 }
 
+/// Fills options not given on the command line from the `[mutate]` table.
+fn merge(mut args: MutateArgs, config: config::MutateConfig) -> MutateArgs {
+    args.timeout = args.timeout.or(config.timeout);
+    args.jobs = args.jobs.or(config.jobs);
+    if args.files.is_empty() {
+        args.files = config.file;
+    }
+    args.excludes.extend(config.exclude);
+    if args.packages.is_empty() {
+        args.packages = config.package;
+    }
+    args.test_tool = args.test_tool.or(match config.test_tool.as_deref() {
+        Some("nextest") => Some(TestTool::Nextest),
+        Some(_) => Some(TestTool::Cargo),
+        None => None,
+    });
+    args
+}
+
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(&args.dir)?;
+    let args = merge(args, config::MutateConfig::load(&workspace.root)?);
+    let tool = args.test_tool.unwrap_or(TestTool::Cargo);
+    let jobs = args.jobs.unwrap_or(1).max(1);
     let planned = plan(&workspace, &args)?;
     if args.list {
         list(&planned, args.json);
@@ -126,7 +149,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
     let mut baseline_log = String::new();
     let mut slowest = Duration::ZERO;
     for package in &packages {
-        let (build, test) = lab::commands(args.test_tool, package);
+        let (build, test) = lab::commands(tool, package);
         eprintln!("baseline: building and testing {package}");
         let built = lab::phase("Build", first.path(), &build, None, &mut baseline_log);
         let tested = if built.status == Status::Success {
@@ -157,7 +180,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
     eprintln!(
         "testing {} mutants with {} worker(s), timeout {:.1}s",
         planned.len(),
-        args.jobs.max(1),
+        jobs,
         timeout.as_secs_f64()
     );
 
@@ -165,7 +188,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
     let outcomes: Mutex<Vec<Outcome>> = Mutex::default();
     let first = Mutex::new(Some(first));
     std::thread::scope(|scope| {
-        for _ in 0..args.jobs.max(1) {
+        for _ in 0..jobs {
             scope.spawn(|| -> anyhow::Result<()> {
                 let taken = first.lock().unwrap_or_else(PoisonError::into_inner).take();
                 let scratch = match taken {
@@ -176,14 +199,8 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
                     let index = next.fetch_add(1, Ordering::SeqCst);
                     let Some(p) = planned.get(index) else { break };
                     let mut log = String::new();
-                    let (verdict, phases) = lab::test_mutant(
-                        scratch.path(),
-                        &p.mutant,
-                        &p.package,
-                        args.test_tool,
-                        timeout,
-                        &mut log,
-                    );
+                    let (verdict, phases) =
+                        lab::test_mutant(scratch.path(), &p.mutant, &p.package, tool, timeout, &mut log);
                     if INTERRUPTED.load(Ordering::SeqCst) {
                         break; // killed mid-run: not a verdict
                     }

@@ -237,3 +237,16 @@ fn sigterm_stops_the_workers_writes_the_outcomes_so_far_and_removes_scratch_dirs
     assert!(left.is_empty(), "scratch dirs left behind: {left:?}");
     assert_eq!(snapshot(dir.path()), before);
 }
+
+#[test]
+fn the_mutate_table_of_chaos_toml_sets_defaults_and_bad_keys_are_named() {
+    let dir = fixture("weak");
+    std::fs::write(dir.path().join("chaos.toml"), "[mutate]\nexclude = [\"lib.rs\"]\n").unwrap();
+    let (code, listed, stderr) = chaos(dir.path(), &["--list"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(listed.trim().is_empty(), "excluded by chaos.toml: {listed}");
+    std::fs::write(dir.path().join("chaos.toml"), "[mutate]\njobz = 2\n").unwrap();
+    let (code, _, stderr) = chaos(dir.path(), &["--list"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("chaos.toml") && stderr.contains("unknown field `jobz`"), "{stderr}");
+}

@@ -33,7 +33,6 @@ pub fn action(a: &Action) -> TokenStream {
         None => ident.to_string(),
     };
     let serial = a.args.serial.is_some();
-    let (line, column) = position(ident.span());
     let build = match (&a.args.options, &a.pass) {
         (Some((span, options)), Some(pass)) => {
             let source = match options {
@@ -59,6 +58,7 @@ pub fn action(a: &Action) -> TokenStream {
             )
         },
     };
+    let register = registration(&k, &name, ident.span(), serial, false);
     quote! {
         #item
 
@@ -67,18 +67,27 @@ pub fn action(a: &Action) -> TokenStream {
             fn __chaos_build() -> #k::__private::BuiltAction {
                 #build
             }
-            #k::__private::inventory::submit! {
-                #k::__private::ActionDef {
-                    module: ::core::module_path!(),
-                    name: #name,
-                    file: ::core::file!(),
-                    line: #line,
-                    column: #column,
-                    serial: #serial,
-                    setup: false,
-                    build: __chaos_build,
-                }
-            }
+            #register
         };
+    }
+}
+
+/// The `inventory::submit!` of an `ActionDef` whose builder is the `__chaos_build` fn next to
+/// it; `span` is the item's name, whose position orders the suite.
+pub fn registration(k: &TokenStream, name: &str, span: Span, serial: bool, setup: bool) -> TokenStream {
+    let (line, column) = position(span);
+    quote! {
+        #k::__private::inventory::submit! {
+            #k::__private::ActionDef {
+                module: ::core::module_path!(),
+                name: #name,
+                file: ::core::file!(),
+                line: #line,
+                column: #column,
+                serial: #serial,
+                setup: #setup,
+                build: __chaos_build,
+            }
+        }
     }
 }

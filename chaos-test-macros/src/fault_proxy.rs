@@ -150,8 +150,7 @@ fn walk_form(f: &ItemFn, faults: &Expr, args: &Args, errors: &mut Vec<syn::Error
     let k = krate(args.krate.as_ref());
     let ident = &f.sig.ident;
     let name = ident.to_string();
-    let line = quote_spanned!(ident.span()=> ::core::line!());
-    let column = quote_spanned!(ident.span()=> ::core::column!());
+    let register = crate::emit::registration(&k, &name, ident.span(), false, true);
     Some(quote! {
         #f
 
@@ -163,18 +162,7 @@ fn walk_form(f: &ItemFn, faults: &Expr, args: &Args, errors: &mut Vec<syn::Error
             fn __chaos_build() -> #k::__private::BuiltAction {
                 #k::proxy::walk_dimension(#name, __chaos_upstream, ::std::iter::IntoIterator::into_iter(#faults).collect())
             }
-            #k::__private::inventory::submit! {
-                #k::__private::ActionDef {
-                    module: ::core::module_path!(),
-                    name: #name,
-                    file: ::core::file!(),
-                    line: #line,
-                    column: #column,
-                    serial: false,
-                    setup: true,
-                    build: __chaos_build,
-                }
-            }
+            #register
         };
     })
 }

@@ -92,6 +92,8 @@ pub struct MutateArgs {
 struct Planned {
     mutant: Mutant,
     package: String,
+    /// `name@version`, for cargo's `--package`.
+    spec: String,
     source: Arc<String>,
 }
 
@@ -141,7 +143,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
     eprintln!("copying {} to a scratch dir", workspace.root.display());
     let first = Scratch::copy(&workspace.root)?;
     let packages: Vec<String> = {
-        let mut p: Vec<String> = planned.iter().map(|m| m.package.clone()).collect();
+        let mut p: Vec<String> = planned.iter().map(|m| m.spec.clone()).collect();
         p.sort();
         p.dedup();
         p
@@ -200,7 +202,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
                     let Some(p) = planned.get(index) else { break };
                     let mut log = String::new();
                     let (verdict, phases) =
-                        lab::test_mutant(scratch.path(), &p.mutant, &p.package, tool, timeout, &mut log);
+                        lab::test_mutant(scratch.path(), &p.mutant, &p.spec, tool, timeout, &mut log);
                     if INTERRUPTED.load(Ordering::SeqCst) {
                         break; // killed mid-run: not a verdict
                     }
@@ -302,7 +304,12 @@ fn plan(workspace: &Workspace, args: &MutateArgs) -> anyhow::Result<Vec<Planned>
                         continue;
                     }
                 }
-                planned.push(Planned { mutant, package: package.name.clone(), source: Arc::clone(&source) });
+                planned.push(Planned {
+                    mutant,
+                    package: package.name.clone(),
+                    spec: package.spec.clone(),
+                    source: Arc::clone(&source),
+                });
             }
         }
     }

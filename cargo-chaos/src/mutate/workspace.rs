@@ -11,6 +11,9 @@ use anyhow::{Context, bail};
 pub struct Package {
     /// The package name.
     pub name: String,
+    /// `name@version`: unambiguous when a dependency shares the name (itoa's dev-deps pull
+    /// in another itoa).
+    pub spec: String,
     /// Source files, relative to the workspace root, with `/` separators.
     pub sources: Vec<String>,
 }
@@ -50,6 +53,7 @@ impl Workspace {
         let mut packages = Vec::new();
         for package in meta["packages"].as_array().into_iter().flatten() {
             let name = package["name"].as_str().unwrap_or_default().to_string();
+            let spec = format!("{name}@{}", package["version"].as_str().unwrap_or_default());
             let mut sources = Vec::new();
             for target in package["targets"].as_array().into_iter().flatten() {
                 let kinds: Vec<&str> =
@@ -62,7 +66,7 @@ impl Workspace {
             }
             sources.sort();
             sources.dedup();
-            packages.push(Package { name, sources });
+            packages.push(Package { name, spec, sources });
         }
         Ok(Workspace { root, packages })
     }

@@ -186,6 +186,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
         timeout.as_secs_f64()
     );
 
+    let progress = report::Progress::new(planned.len());
     let next = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Outcome>> = Mutex::default();
     let first = Mutex::new(Some(first));
@@ -211,7 +212,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
                     let (log_path, diff_path) = (format!("log/{slug}.log"), format!("diff/{slug}.diff"));
                     let _ = output.write(&log_path, &log);
                     let _ = output.write(&diff_path, &diff);
-                    eprintln!("{:>8} {}", verdict.word(), p.mutant.name);
+                    progress.done(verdict, &p.mutant.name);
                     outcomes.lock().unwrap_or_else(PoisonError::into_inner).push(Outcome {
                         mutant: p.mutant.clone(),
                         package: p.package.clone(),
@@ -226,6 +227,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
             });
         }
     });
+    progress.finish();
     let mut outcomes = outcomes.into_inner().unwrap_or_else(PoisonError::into_inner);
     outcomes.sort_by(|a, b| {
         (&a.mutant.file, a.mutant.start, &a.mutant.name).cmp(&(

@@ -107,3 +107,47 @@ pub fn summary(outcomes: &[Outcome], seconds: f64) -> String {
     ));
     out
 }
+
+/// Progress while mutants are tested: a bar with the ETA on a terminal, a plain line per
+/// mutant otherwise (CI logs, pipes).
+#[derive(Debug)]
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// For `total` mutants.
+    pub fn new(total: usize) -> Self {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} mutants, {elapsed} elapsed, ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar
+        });
+        Progress { bar }
+    }
+
+    /// One mutant finished.
+    pub fn done(&self, verdict: Verdict, name: &str) {
+        match &self.bar {
+            Some(bar) => {
+                if verdict == Verdict::Missed {
+                    bar.println(format!("  missed {name}"));
+                }
+                bar.inc(1);
+            }
+            None => eprintln!("{:>8} {name}", verdict.word()),
+        }
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -107,6 +107,7 @@ fn weak_tests_leave_missed_mutants_and_the_tree_untouched() {
     let greeting = verdict("greeting");
     assert!(!greeting.is_empty() && greeting.iter().all(|v| v == "MissedMutant"), "greeting: {greeting:?}");
     assert!(verdict("clamp_percent").iter().any(|v| v == "MissedMutant"));
+    assert_eq!(verdict("token"), ["Unviable"], "a mutant that does not build is unviable, not caught");
     let verdicts: Vec<String> = outcomes["outcomes"]
         .as_array()
         .unwrap()

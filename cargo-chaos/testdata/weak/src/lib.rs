@@ -21,6 +21,14 @@ pub fn greeting(name: &str) -> String {
     format!("hello {name}")
 }
 
+/// A type without `Default`.
+pub struct Token(pub u32);
+
+/// Tested; its only mutant (`Default::default()`) does not build: unviable.
+pub fn token() -> Token {
+    Token(7)
+}
+
 #[mutants::skip]
 pub fn skipped(x: u32) -> u32 {
     x + 1
@@ -34,6 +42,11 @@ mod tests {
     fn even_and_odd() {
         assert!(is_even(4));
         assert!(!is_even(7));
+    }
+
+    #[test]
+    fn token_is_seven() {
+        assert_eq!(token().0, 7);
     }
 
     #[test]

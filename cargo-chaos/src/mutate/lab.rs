@@ -143,7 +143,6 @@ pub fn test_mutant(
     package: &str,
     tool: TestTool,
     timeout: Duration,
-    build_allowance: Duration,
     log: &mut String,
 ) -> (Verdict, Vec<Phase>) {
     let path = dir.join(&mutant.file);
@@ -158,20 +157,20 @@ pub fn test_mutant(
         log.push_str(&format!("cannot write {}: {e}\n", path.display()));
         return (Verdict::Unviable, Vec::new());
     }
-    // One cargo invocation builds and tests: a separate `--no-run` build would pay cargo's
-    // start-up and fingerprinting twice per mutant. A build failure is told apart from a test
-    // failure by cargo's own message. The timeout covers the build too, so it gets the
-    // allowance measured on the baseline build.
-    let (_, test) = commands(tool, package);
-    let start = log.len();
-    let run = phase("Test", dir, &test, Some(timeout + build_allowance), log);
-    let verdict = match run.status {
-        Status::Success => Verdict::Missed,
-        Status::Timeout => Verdict::Timeout,
-        Status::Failure(_) if log[start..].contains("error: could not compile") => Verdict::Unviable,
-        Status::Failure(_) => Verdict::Caught,
+    let (build, test) = commands(tool, package);
+    let mut phases = vec![phase("Build", dir, &build, Some(timeout.max(Duration::from_secs(300))), log)];
+    let verdict = if phases[0].status != Status::Success {
+        Verdict::Unviable
+    } else {
+        let run = phase("Test", dir, &test, Some(timeout), log);
+        let verdict = match run.status {
+            Status::Success => Verdict::Missed,
+            Status::Failure(_) => Verdict::Caught,
+            Status::Timeout => Verdict::Timeout,
+        };
+        phases.push(run);
+        verdict
     };
-    let phases = vec![run];
     if let Err(e) = std::fs::write(&path, original) {
         log.push_str(&format!("cannot restore {}: {e}\n", path.display()));
     }

@@ -150,12 +150,10 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
     };
     let mut baseline_log = String::new();
     let mut slowest = Duration::ZERO;
-    let mut slowest_build = Duration::ZERO;
     for package in &packages {
         let (build, test) = lab::commands(tool, package);
         eprintln!("baseline: building and testing {package}");
         let built = lab::phase("Build", first.path(), &build, None, &mut baseline_log);
-        slowest_build = slowest_build.max(built.duration);
         let tested = if built.status == Status::Success {
             Some(lab::phase("Test", first.path(), &test, None, &mut baseline_log))
         } else {
@@ -188,9 +186,6 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
         timeout.as_secs_f64()
     );
 
-    // A mutant's incremental build is faster than the baseline's cold one: twice the cold
-    // build (at least a minute) is a generous bound.
-    let build_allowance = (slowest_build * 2).max(Duration::from_secs(60));
     let progress = report::Progress::new(planned.len());
     let next = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Outcome>> = Mutex::default();
@@ -207,15 +202,8 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
                     let index = next.fetch_add(1, Ordering::SeqCst);
                     let Some(p) = planned.get(index) else { break };
                     let mut log = String::new();
-                    let (verdict, phases) = lab::test_mutant(
-                        scratch.path(),
-                        &p.mutant,
-                        &p.spec,
-                        tool,
-                        timeout,
-                        build_allowance,
-                        &mut log,
-                    );
+                    let (verdict, phases) =
+                        lab::test_mutant(scratch.path(), &p.mutant, &p.spec, tool, timeout, &mut log);
                     if INTERRUPTED.load(Ordering::SeqCst) {
                         break; // killed mid-run: not a verdict
                     }

@@ -51,7 +51,7 @@ pub fn run<T: Send + 'static>(
     });
     match done_rx.recv_timeout(limit) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(payload)) => Err(Overrun::Panicked(panic_text(&*payload))),
+        Ok(Err(payload)) => Err(Overrun::Panicked(crate::walk::payload_text(&*payload))),
         Err(RecvTimeoutError::Timeout) => {
             EXECUTOR.with(|cell| cell.borrow_mut().take());
             Err(Overrun::TimedOut)
@@ -71,14 +71,6 @@ fn spawn_executor() -> Sender<Job> {
         })
         .expect("spawn a walk thread");
     tx
-}
-
-fn panic_text(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic with a non-string payload".into())
 }
 
 #[cfg(test)]

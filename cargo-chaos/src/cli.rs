@@ -26,11 +26,13 @@ enum Command {
     Proxy(ProxyArgs),
     /// Find code the tests do not check: mutate it and see whether a test fails.
     Mutate(crate::mutate::MutateArgs),
+    /// Load-test a URL with no code, or the `#[chaos_scenario]`s of a test target.
+    Load(Box<crate::load::LoadArgs>),
 }
 
 /// Exit codes: 0 success; 1 a usage error or a runtime failure (a port in use, an upstream
 /// that does not resolve, a path that is not a cargo project). `mutate` adds its own: see
-/// `mutate::exit`.
+/// `mutate::exit`; `load` exits 99 when a threshold fails.
 const FAILED: u8 = 1;
 
 /// Parses the arguments and runs the subcommand.
@@ -52,6 +54,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Proxy(args) => crate::proxy::run(args).map(|()| 0),
         Command::Mutate(args) => crate::mutate::run(args),
+        Command::Load(args) => crate::load::run(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,6 +1,7 @@
 //! `cargo chaos`: thin entry point; the work is in `cli`.
 
 mod cli;
+mod load;
 mod mutate;
 mod proxy;
 

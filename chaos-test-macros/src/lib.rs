@@ -14,6 +14,7 @@ mod args;
 mod emit;
 mod fault_proxy;
 mod init;
+mod scenario;
 
 use proc_macro::TokenStream;
 
@@ -41,6 +42,15 @@ pub fn chaos_init(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn fault_proxy(args: TokenStream, item: TokenStream) -> TokenStream {
     fault_proxy::expand(args.into(), item.into()).into()
+}
+
+/// Registers a load-test scenario: `#[chaos_scenario(base_url = "http://127.0.0.1:8080")]` on
+/// `async fn name(s: &Session) -> chaos_test::Result`. Optional keys: `init = async_fn`,
+/// `cleanup = async_fn` (each over `&Session`), `weight = N`, `base_url` as a string or a
+/// `fn() -> String`. Needs chaos-test's `load` feature.
+#[proc_macro_attribute]
+pub fn chaos_scenario(args: TokenStream, item: TokenStream) -> TokenStream {
+    scenario::expand(args.into(), item.into()).into()
 }
 
 /// Marks an item that `cargo chaos mutate` must not mutate (like `#[mutants::skip]`). It

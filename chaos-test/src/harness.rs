@@ -31,6 +31,10 @@ pub fn main() -> ExitCode {
 
 /// Runs the harness with settings from code; what `main!(key = value, ..)` calls.
 pub fn main_with(settings: Settings) -> ExitCode {
+    #[cfg(feature = "load")]
+    if let Some(code) = crate::load::from_env() {
+        return code;
+    }
     let args = Arguments::from_args();
     match run(args, settings) {
         Ok(code) => code,
@@ -95,7 +99,20 @@ fn run(mut args: Arguments, settings: Settings) -> Result<ExitCode, SetupError> 
         run.select(selected);
     }
     first.append(&mut rest);
+    #[cfg(feature = "load")]
+    first.extend(load_smoke_trials());
     Ok(libtest_mimic::run(&args, first).exit_code())
+}
+
+/// Each registered load scenario, run once as a smoke test: `load::NAME`.
+#[cfg(feature = "load")]
+fn load_smoke_trials() -> Vec<Trial> {
+    crate::load::scenario::registered()
+        .into_iter()
+        .map(|s| {
+            Trial::test(format!("load::{}", s.name), move || crate::load::smoke(&s).map_err(Failed::from))
+        })
+        .collect()
 }
 
 fn open_trace(args: &Arguments, config: &Config, binary: &str) -> Option<Trace> {

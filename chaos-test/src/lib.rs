@@ -48,6 +48,8 @@ pub mod covering;
 pub mod errors;
 pub mod harness;
 pub mod label;
+#[cfg(feature = "load")]
+pub mod load;
 pub mod plan;
 #[cfg(feature = "proxy")]
 pub mod proxy;
@@ -61,6 +63,8 @@ pub mod timeout;
 pub mod trace;
 pub mod walk;
 
+#[cfg(feature = "load")]
+pub use chaos_test_macros::chaos_scenario;
 pub use chaos_test_macros::{chaos_action, chaos_init, skip};
 pub use constraint::WalkView;
 pub use errors::{Error, Failure, Result, SetupError, SetupErrorKind};
@@ -132,6 +136,8 @@ macro_rules! main {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__state_fns as state_fns;
+    #[cfg(feature = "load")]
+    pub use crate::load::scenario::{ScenarioDef, StepFuture};
     pub use crate::registry::{
         ActionDef, BuiltAction, BuiltInit, InitDef, StateFns, init, probe, step, with_options,
     };

@@ -2,6 +2,7 @@
 //! chaos-test by path) and drive their test binaries, `cargo test` and `cargo nextest`.
 
 mod example;
+mod load;
 mod plans;
 mod proxy;
 mod servers;

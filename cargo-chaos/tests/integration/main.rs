@@ -1,4 +1,5 @@
 //! Integration tests of the `cargo chaos` binary, on fixture crates from `testdata/` copied to
 //! temp dirs (the user's tree in these tests).
 
+mod load;
 mod mutate;

@@ -1,6 +1,6 @@
-//! HTTP for sessions: keep-alive connections per origin over hyper's client connections,
-//! HTTP/1.1 (a small pool, so concurrent requests of one session each get a connection) or
-//! HTTP/2 with prior knowledge (one connection, requests multiplexed).
+//! HTTP for sessions: keep-alive connections per origin, HTTP/1.1 through [`h1`] (a small
+//! pool, so concurrent requests of one session each get a connection) or HTTP/2 with prior
+//! knowledge through hyper (one connection, requests multiplexed).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper::{Request, Uri};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
 
-use super::LoadError;
+use super::{LoadError, h1};
 
 /// Which HTTP version a session speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,11 +55,26 @@ impl Origin {
     }
 }
 
+/// A request ready to go: where, what, and its (validated) headers.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The method.
+    pub method: hyper::Method,
+    /// `host:port` to connect to.
+    pub authority: String,
+    /// Path and query.
+    pub target: String,
+    /// Headers, names and values already checked.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Bytes,
+}
+
 /// The connections of one session.
 #[derive(Default)]
 pub struct Pool {
     protocol: Protocol,
-    idle: RefCell<HashMap<String, Vec<http1::SendRequest<Full<Bytes>>>>>,
+    idle: RefCell<HashMap<String, Vec<h1::Conn>>>,
     h2: RefCell<HashMap<String, http2::SendRequest<Full<Bytes>>>>,
 }
 
@@ -69,23 +84,34 @@ impl std::fmt::Debug for Pool {
     }
 }
 
+/// Response headers: the raw HTTP/1.1 head (parsed on demand) or HTTP/2's map.
+#[derive(Debug)]
+pub enum Headers {
+    /// HTTP/1.1.
+    Raw(h1::RawHead),
+    /// HTTP/2.
+    Map(hyper::HeaderMap),
+}
+
+impl Headers {
+    /// A header's value, if present and text.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        match self {
+            Headers::Raw(head) => head.get(name),
+            Headers::Map(map) => map.get(name).and_then(|v| v.to_str().ok()),
+        }
+    }
+}
+
 /// A response, its body read whole.
 #[derive(Debug)]
 pub struct Raw {
     /// The status code.
     pub status: u16,
     /// The headers.
-    pub headers: hyper::HeaderMap,
+    pub headers: Headers,
     /// The body.
     pub body: Bytes,
-}
-
-async fn connect(authority: &str) -> Result<TokioIo<TcpStream>, LoadError> {
-    let stream = TcpStream::connect(authority)
-        .await
-        .map_err(|e| LoadError::new(format!("cannot connect to {authority}: {e}")))?;
-    let _ = stream.set_nodelay(true);
-    Ok(TokioIo::new(stream))
 }
 
 impl Pool {
@@ -94,85 +120,69 @@ impl Pool {
         Pool { protocol, ..Pool::default() }
     }
 
-    /// Sends a request to `authority` and reads the whole response, within `timeout`.
-    pub async fn send(
-        &self,
-        authority: &str,
-        request: Request<Full<Bytes>>,
-        timeout: Duration,
-    ) -> Result<Raw, LoadError> {
-        match tokio::time::timeout(timeout, self.send_now(authority, request)).await {
+    /// Sends a request and reads the whole response, within `timeout`.
+    pub async fn send(&self, request: Outgoing, timeout: Duration) -> Result<Raw, LoadError> {
+        let work = async {
+            match self.protocol {
+                Protocol::Http1 => self.send_h1(&request).await,
+                Protocol::Http2 => self.send_h2(&request).await,
+            }
+        };
+        match tokio::time::timeout(timeout, work).await {
             Ok(result) => result,
             Err(_) => Err(LoadError::new(format!("no response within {timeout:?}"))),
         }
     }
 
-    async fn send_now(&self, authority: &str, request: Request<Full<Bytes>>) -> Result<Raw, LoadError> {
-        match self.protocol {
-            Protocol::Http1 => self.send_h1(authority, request).await,
-            Protocol::Http2 => self.send_h2(authority, request).await,
-        }
-    }
-
-    async fn send_h1(&self, authority: &str, request: Request<Full<Bytes>>) -> Result<Raw, LoadError> {
-        // A kept-alive connection may have been closed by the server since: then the request is
-        // sent again once on a new connection (only when the first attempt reused one).
-        let reused = self.idle.borrow_mut().get_mut(authority).and_then(|v| v.pop());
-        let retry = reused.is_some().then(|| clone_request(&request));
-        let sender = match reused {
-            Some(s) if !s.is_closed() => s,
-            _ => self.open_h1(authority).await?,
+    async fn send_h1(&self, request: &Outgoing) -> Result<Raw, LoadError> {
+        let bytes = h1::serialise(
+            request.method.as_str(),
+            &request.target,
+            &request.authority,
+            &request.headers,
+            &request.body,
+        );
+        let head_only = request.method == hyper::Method::HEAD;
+        let authority = request.authority.as_str();
+        // A kept-alive connection the server has closed since answers nothing: then the request
+        // goes once more on a new connection (only when the first attempt reused one).
+        let reused = self.idle.borrow_mut().get_mut(authority).and_then(Vec::pop);
+        let was_reused = reused.is_some();
+        let mut conn = match reused {
+            Some(c) => c,
+            None => h1::Conn::open(authority).await?,
         };
-        match self.exchange_h1(authority, sender, request).await {
-            Err(e) if e.retryable => match retry {
-                Some(again) => {
-                    let fresh = self.open_h1(authority).await?;
-                    self.exchange_h1(authority, fresh, again).await
+        let answer = match conn.exchange(&bytes, head_only).await {
+            Ok(a) => a,
+            Err(f) if f.nothing_back && was_reused => {
+                conn = h1::Conn::open(authority).await?;
+                conn.exchange(&bytes, head_only).await.map_err(|f| f.error)?
+            }
+            Err(f) => return Err(f.error),
+        };
+        if answer.reusable {
+            let mut idle = self.idle.borrow_mut();
+            match idle.get_mut(authority) {
+                Some(conns) => conns.push(conn),
+                None => {
+                    idle.insert(authority.to_string(), vec![conn]);
                 }
-                None => Err(e),
-            },
-            other => other,
+            }
         }
+        Ok(Raw { status: answer.status, headers: Headers::Raw(answer.head), body: answer.body })
     }
 
-    async fn open_h1(&self, authority: &str) -> Result<http1::SendRequest<Full<Bytes>>, LoadError> {
-        let io = connect(authority).await?;
-        let (sender, conn) = http1::handshake(io)
-            .await
-            .map_err(|e| LoadError::new(format!("HTTP/1.1 handshake with {authority} failed: {e}")))?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(sender)
-    }
-
-    async fn exchange_h1(
-        &self,
-        authority: &str,
-        mut sender: http1::SendRequest<Full<Bytes>>,
-        request: Request<Full<Bytes>>,
-    ) -> Result<Raw, LoadError> {
-        if sender.ready().await.is_err() {
-            return Err(LoadError::retryable(format!("connection to {authority} closed")));
-        }
-        let response = sender.send_request(request).await.map_err(|e| {
-            let retryable = e.is_canceled() || e.is_incomplete_message() || e.is_closed();
-            LoadError { message: format!("request to {authority} failed: {e}"), retryable }
-        })?;
-        let raw = read(response).await?;
-        if !sender.is_closed() {
-            self.idle.borrow_mut().entry(authority.to_string()).or_default().push(sender);
-        }
-        Ok(raw)
-    }
-
-    async fn send_h2(&self, authority: &str, request: Request<Full<Bytes>>) -> Result<Raw, LoadError> {
+    async fn send_h2(&self, request: &Outgoing) -> Result<Raw, LoadError> {
+        let authority = request.authority.as_str();
         let existing = self.h2.borrow().get(authority).filter(|s| !s.is_closed()).cloned();
         let mut sender = match existing {
             Some(s) => s,
             None => {
-                let io = connect(authority).await?;
-                let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+                let stream = TcpStream::connect(authority)
+                    .await
+                    .map_err(|e| LoadError::new(format!("cannot connect to {authority}: {e}")))?;
+                let _ = stream.set_nodelay(true);
+                let (sender, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
                     .await
                     .map_err(|e| LoadError::new(format!("HTTP/2 handshake with {authority} failed: {e}")))?;
                 tokio::spawn(async move {
@@ -182,32 +192,28 @@ impl Pool {
                 sender
             }
         };
+        let mut builder = Request::builder()
+            .method(request.method.clone())
+            .uri(format!("http://{authority}{}", request.target));
+        for (k, v) in &request.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let req = builder.body(Full::new(request.body.clone())).map_err(|e| {
+            LoadError::new(format!("{} {}: not a valid request: {e}", request.method, request.target))
+        })?;
         sender.ready().await.map_err(|e| LoadError::new(format!("HTTP/2 connection to {authority}: {e}")))?;
         let response = sender
-            .send_request(request)
+            .send_request(req)
             .await
             .map_err(|e| LoadError::new(format!("request to {authority} failed: {e}")))?;
-        read(response).await
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| LoadError::new(format!("reading the response body failed: {e}")))?
+            .to_bytes();
+        Ok(Raw { status: parts.status.as_u16(), headers: Headers::Map(parts.headers), body })
     }
-}
-
-async fn read(response: hyper::Response<hyper::body::Incoming>) -> Result<Raw, LoadError> {
-    let (parts, body) = response.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map_err(|e| LoadError::new(format!("reading the response body failed: {e}")))?
-        .to_bytes();
-    Ok(Raw { status: parts.status.as_u16(), headers: parts.headers, body })
-}
-
-fn clone_request(request: &Request<Full<Bytes>>) -> Request<Full<Bytes>> {
-    let mut copy = Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.headers_mut() = request.headers().clone();
-    *copy.version_mut() = request.version();
-    copy
 }
 
 #[cfg(test)]

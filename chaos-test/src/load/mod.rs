@@ -23,6 +23,7 @@
 //! `load::NAME`); `cargo chaos load --test TARGET --users 64 --duration 30s` runs them as a
 //! load test. [`LoadTest`] runs scenarios built in code.
 
+pub mod h1;
 pub mod html;
 pub mod http;
 pub mod metrics;
@@ -48,17 +49,12 @@ pub use threshold::Threshold;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     message: String,
-    retryable: bool,
 }
 
 impl LoadError {
     /// An error with a message.
     pub fn new(message: String) -> LoadError {
-        LoadError { message, retryable: false }
-    }
-
-    fn retryable(message: String) -> LoadError {
-        LoadError { message, retryable: true }
+        LoadError { message }
     }
 }
 

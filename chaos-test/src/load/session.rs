@@ -16,16 +16,15 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::Full;
-use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue};
-use hyper::{Method, Request};
+use hyper::Method;
+use hyper::header::{HeaderName, HeaderValue};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::LoadError;
-use super::http::{Origin, Pool, Protocol, Raw};
+use super::http::{Origin, Outgoing, Pool, Protocol, Raw};
 use super::metrics::{Interval, Key, Kind, Outcome, is_error, micros, status_class};
 
 /// Records a worker thread's values into the current second and hands each finished second to
@@ -424,9 +423,7 @@ impl RequestBuilder<'_> {
         });
         let start = session.start_time();
         let result = match self.build() {
-            Ok((authority, request)) => {
-                session.pool.send(&authority, request, session.config.request_timeout).await
-            }
+            Ok(request) => session.pool.send(request, session.config.request_timeout).await,
             Err(e) => Err(e),
         };
         let end = Instant::now();
@@ -446,7 +443,7 @@ impl RequestBuilder<'_> {
         }
     }
 
-    fn build(&self) -> Result<(String, Request<Full<Bytes>>), LoadError> {
+    fn build(&self) -> Result<Outgoing, LoadError> {
         let mut path = self.template.clone();
         for (name, value) in &self.params {
             let placeholder = format!("{{{name}}}");
@@ -463,25 +460,27 @@ impl RequestBuilder<'_> {
             let sep = if i == 0 && !target.contains('?') { '?' } else { '&' };
             let _ = write!(target, "{sep}{}={}", encode(k), encode(v));
         }
-        let uri = match self.session.config.protocol {
-            Protocol::Http1 => target,
-            Protocol::Http2 => format!("http://{}{target}", origin.authority),
-        };
-        let mut request = Request::builder().method(self.method.clone()).uri(uri);
-        if self.session.config.protocol == Protocol::Http1 {
-            request = request.header(HOST, origin.authority.as_str());
+        if target.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+            return Err(LoadError::new(format!(
+                "{path:?}: a request target cannot hold spaces or control characters"
+            )));
         }
-        for (k, v) in self.session.config.headers.iter().chain(&self.headers) {
-            let name = HeaderName::try_from(k.as_str())
+        let config_headers = &self.session.config.headers;
+        let mut headers = Vec::with_capacity(config_headers.len() + self.headers.len());
+        for (k, v) in config_headers.iter().chain(&self.headers) {
+            HeaderName::try_from(k.as_str())
                 .map_err(|_| LoadError::new(format!("{k:?} is not a header name")))?;
-            let value = HeaderValue::try_from(v.as_str())
+            HeaderValue::try_from(v.as_str())
                 .map_err(|_| LoadError::new(format!("{v:?} is not a header value")))?;
-            request = request.header(name, value);
+            headers.push((k.clone(), v.clone()));
         }
-        let request = request
-            .body(Full::new(self.body.clone()))
-            .map_err(|e| LoadError::new(format!("{} {path}: not a valid request: {e}", self.method)))?;
-        Ok((origin.authority, request))
+        Ok(Outgoing {
+            method: self.method.clone(),
+            authority: origin.authority,
+            target,
+            headers,
+            body: self.body.clone(),
+        })
     }
 }
 
@@ -512,12 +511,12 @@ impl Response {
 
     /// A header's value, when it is present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.raw.headers.get(name).and_then(|v| v.to_str().ok())
+        self.raw.headers.get(name)
     }
 
     /// The `Content-Type`, if any.
     pub fn content_type(&self) -> Option<&str> {
-        self.raw.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        self.raw.headers.get("content-type")
     }
 
     /// The body's bytes.
@@ -626,14 +625,17 @@ mod tests {
     #[test]
     fn paths_fill_placeholders_and_encode_queries() {
         let s = session("http://127.0.0.1:9/api");
-        let (authority, req) = s.get("/items/{id}").path("id", "a b").query("q", "x&y").build().unwrap();
-        assert_eq!(authority, "127.0.0.1:9");
-        assert_eq!(req.uri(), "/api/items/a%20b?q=x%26y");
-        assert_eq!(req.headers()["host"], "127.0.0.1:9");
+        let req = s.get("/items/{id}").path("id", "a b").query("q", "x&y").build().unwrap();
+        assert_eq!(req.authority, "127.0.0.1:9");
+        assert_eq!(req.target, "/api/items/a%20b?q=x%26y");
         let e = s.get("/items").path("id", 1).build().unwrap_err().to_string();
         assert!(e.contains("{id}"), "{e}");
-        let (authority, req) = s.get("http://127.0.0.1:7/x/y").build().unwrap();
-        assert_eq!((authority.as_str(), req.uri().to_string().as_str()), ("127.0.0.1:7", "/x/y"));
+        let req = s.get("http://127.0.0.1:7/x/y").build().unwrap();
+        assert_eq!((req.authority.as_str(), req.target.as_str()), ("127.0.0.1:7", "/x/y"));
+        let e = s.get("/a b").build().unwrap_err().to_string();
+        assert!(e.contains("spaces"), "{e}");
+        let e = s.get("/").header("bad name", "v").build().unwrap_err().to_string();
+        assert!(e.contains("not a header name"), "{e}");
     }
 
     #[test]

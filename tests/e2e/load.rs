@@ -304,3 +304,32 @@ fn a_ramp_adds_users_over_time() {
     // ~2 users on average in the first second, ~6 in the second, 8 in the third.
     assert!(per_second[0] * 2 < per_second[1] && per_second[1] < per_second[2], "{per_second:?}");
 }
+
+fn raw_urls(s: &Session) -> StepFuture<'_> {
+    Box::pin(async move {
+        // The anti-pattern: the id baked into the path, a new name per request.
+        s.get(&format!("/items/{}", s.iteration())).send().await?;
+        Ok(())
+    })
+}
+
+#[test]
+fn raw_urls_do_not_make_unbounded_names() {
+    let shop = shop_example::start().unwrap();
+    let scenario = Scenario::new("raw", raw_urls).base_url(&shop.url());
+    let mut test = LoadTest::new(vec![scenario], 4, Duration::from_millis(1500));
+    test.threads = 2;
+    let report = test.run().unwrap();
+    assert!(report.requests > 300, "{}", report.requests);
+    let names: std::collections::BTreeSet<&str> =
+        report.rows.iter().filter(|r| r.kind == "request").map(|r| r.name.as_str()).collect();
+    // Each worker thread keeps its own bound.
+    assert!(names.len() <= 2 * chaos_test::load::session::MAX_NAMES + 1, "{}", names.len());
+    assert!(names.contains("(other names)"), "{names:?}");
+    let warned: Vec<&(String, u64)> =
+        report.error_messages.iter().filter(|(m, _)| m.contains("distinct names")).collect();
+    assert!(
+        !warned.is_empty() && warned.iter().map(|(_, n)| n).sum::<u64>() <= 2,
+        "once per worker: {warned:?}"
+    );
+}

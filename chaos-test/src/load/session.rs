@@ -7,7 +7,7 @@
 
 use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::future::Future;
 use std::rc::Rc;
@@ -34,12 +34,21 @@ pub struct Recorder {
     start: Instant,
     current: Interval,
     tx: mpsc::Sender<Interval>,
+    /// The names seen per scenario, to keep them bounded.
+    names: HashMap<String, HashSet<String>>,
 }
+
+/// The most distinct names a scenario may record on one worker thread; later ones are filed
+/// under [`OTHER_NAMES`].
+pub const MAX_NAMES: usize = 200;
+
+/// Where names beyond [`MAX_NAMES`] go.
+pub const OTHER_NAMES: &str = "(other names)";
 
 impl Recorder {
     /// A recorder whose seconds count from `start`.
     pub fn new(start: Instant, tx: mpsc::Sender<Interval>) -> Recorder {
-        Recorder { start, current: Interval::new(0), tx }
+        Recorder { start, current: Interval::new(0), tx, names: HashMap::new() }
     }
 
     fn roll(&mut self, at: Instant) -> &mut Interval {
@@ -53,9 +62,33 @@ impl Recorder {
         &mut self.current
     }
 
-    /// Records one value ending at `at`.
+    /// Records one value ending at `at`. A scenario's names stay bounded: past [`MAX_NAMES`]
+    /// distinct ones (a raw URL per id, say), new names are filed under [`OTHER_NAMES`] and the
+    /// report says so once.
     pub fn record(&mut self, key: &Key, at: Instant, value_us: u64) {
-        self.roll(at).histograms.record(key, value_us);
+        if !self.names.contains_key(&key.scenario) {
+            self.names.insert(key.scenario.clone(), HashSet::new());
+        }
+        let seen = self.names.get_mut(&key.scenario).expect("inserted above");
+        if seen.contains(&key.name) || seen.len() < MAX_NAMES {
+            if !seen.contains(&key.name) {
+                seen.insert(key.name.clone());
+            }
+            self.roll(at).histograms.record(key, value_us);
+            return;
+        }
+        let first = !seen.contains(OTHER_NAMES);
+        seen.insert(OTHER_NAMES.to_string());
+        let other = Key { name: OTHER_NAMES.to_string(), ..key.clone() };
+        let interval = self.roll(at);
+        interval.histograms.record(&other, value_us);
+        if first {
+            interval.error(&format!(
+                "{}: more than {MAX_NAMES} distinct names (as {:?}); the rest are filed under {OTHER_NAMES:?}: \
+                 write paths as templates (`/items/{{id}}` with `.path(\"id\", id)`) or name requests with `.name(..)`",
+                key.scenario, key.name
+            ));
+        }
     }
 
     /// Counts an error message at `at`.

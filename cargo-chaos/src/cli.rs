@@ -28,6 +28,8 @@ enum Command {
     Mutate(crate::mutate::MutateArgs),
     /// Load-test a URL with no code, or the `#[chaos_scenario]`s of a test target.
     Load(Box<crate::load::LoadArgs>),
+    /// Merge the load results of shards (histograms add exactly) and judge the thresholds.
+    Merge(crate::load::MergeArgs),
 }
 
 /// Exit codes: 0 success; 1 a usage error or a runtime failure (a port in use, an upstream
@@ -55,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Proxy(args) => crate::proxy::run(args).map(|()| 0),
         Command::Mutate(args) => crate::mutate::run(args),
         Command::Load(args) => crate::load::run(*args),
+        Command::Merge(args) => crate::load::merge(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

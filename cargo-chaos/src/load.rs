@@ -202,3 +202,40 @@ fn executable(messages: &str, target: &str) -> Option<PathBuf> {
         is_it.then(|| m["executable"].as_str().map(|p| Path::new(p).to_path_buf())).flatten()
     })
 }
+
+/// Options of `cargo chaos merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The `results.json` of each shard (of `cargo chaos load`).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// A threshold evaluated on the merged histograms (repeatable).
+    #[arg(long = "threshold")]
+    thresholds: Vec<String>,
+    /// Where the merged results.json and report.html go.
+    #[arg(long, default_value = "chaos.out/load-merged")]
+    out: PathBuf,
+}
+
+/// Runs `cargo chaos merge`: the load results of shards, merged exactly; returns the exit code
+/// (99 when a threshold fails).
+pub fn merge(args: MergeArgs) -> anyhow::Result<u8> {
+    let mut parts = Vec::new();
+    for file in &args.files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let report: chaos_test::load::Report = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not the results.json of cargo chaos load", file.display()))?;
+        parts.push((file.display().to_string(), report));
+    }
+    let thresholds = args
+        .thresholds
+        .iter()
+        .map(|t| chaos_test::load::Threshold::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let merged = chaos_test::load::report::merge(&parts, &thresholds).map_err(anyhow::Error::msg)?;
+    print!("{}", merged.table());
+    let html = merged.write(&args.out).with_context(|| format!("writing {}", args.out.display()))?;
+    println!("results: {}\nreport:  {}", args.out.join("results.json").display(), html.display());
+    Ok(if merged.passed { 0 } else { chaos_test::load::THRESHOLDS_FAILED })
+}

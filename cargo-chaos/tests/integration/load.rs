@@ -208,3 +208,66 @@ fn the_html_report_renders_its_charts_in_chromium() {
     assert_eq!(&png[1..4], b"PNG");
     assert!(png.len() > 20_000, "a page with charts, not a blank one: {} bytes", png.len());
 }
+
+#[test]
+fn shards_merge_exactly_and_thresholds_judge_the_whole() {
+    let shop = shop_example::start().unwrap();
+    let url = format!("{}/items/3", shop.url());
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    // Two shards side by side, as two machines (or two pods of an Indexed Job) would run them.
+    let shards: Vec<std::process::Child> = dirs
+        .iter()
+        .map(|d| {
+            Command::new(env!("CARGO_BIN_EXE_cargo-chaos"))
+                .args(["chaos", "load", &url, "-c", "2", "-z", "1s", "-q", "--out"])
+                .arg(d.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut s in shards {
+        assert!(s.wait().unwrap().success());
+    }
+    let parts: Vec<serde_json::Value> = dirs.iter().map(|d| results(d.path())).collect();
+    let out_dir = tempfile::tempdir().unwrap();
+    let merged_dir = out_dir.path().join("merged");
+    let files: Vec<String> =
+        dirs.iter().map(|d| d.path().join("results.json").display().to_string()).collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-chaos"))
+        .args(["chaos", "merge", &files[0], &files[1], "--threshold", "p50 > 4ms", "--out"])
+        .arg(&merged_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let m = results(&merged_dir);
+    let sum = |field: &str| parts.iter().map(|p| p[field].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(m["requests"].as_u64().unwrap(), sum("requests"));
+    assert_eq!(m["iterations"].as_u64().unwrap(), sum("iterations"));
+    assert_eq!(
+        m["generator"]["threads"].as_u64().unwrap(),
+        2 * parts[0]["generator"]["threads"].as_u64().unwrap()
+    );
+    let per_second: u64 =
+        m["seconds"].as_array().unwrap().iter().map(|s| s["requests"].as_u64().unwrap()).sum();
+    assert_eq!(per_second, sum("requests"));
+    assert_eq!(m["thresholds"][0]["passed"], true, "every item takes 5 ms: {m}");
+    // The merged percentile lies between the shards' (it is not their average by luck).
+    let p50 = |r: &serde_json::Value| {
+        r["rows"].as_array().unwrap().iter().find(|row| row["kind"] == "request").unwrap()["p50_us"]
+            .as_u64()
+            .unwrap()
+    };
+    let (lo, hi) = (p50(&parts[0]).min(p50(&parts[1])), p50(&parts[0]).max(p50(&parts[1])));
+    assert!((lo..=hi).contains(&p50(&m)), "{lo} <= {} <= {hi}", p50(&m));
+
+    let bad = out_dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"kind\": \"mutate\"}").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-chaos"))
+        .args(["chaos", "merge", &files[0]])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("bad.json: not the results.json of cargo chaos load"), "{}", text(&out));
+}

@@ -28,6 +28,11 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of a name in results.json.
+    pub fn parse(text: &str) -> Option<Kind> {
+        [Kind::Request, Kind::Step, Kind::Custom, Kind::Iteration].into_iter().find(|k| k.as_str() == text)
+    }
+
     /// The name used in results.json.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,7 +171,7 @@ impl Interval {
 }
 
 /// One second of the run, summarised over every request of every scenario.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct Second {
     /// Seconds since the start.
     pub t: u64,
@@ -182,6 +187,10 @@ pub struct Second {
     pub p95_us: u64,
     /// 99th percentile, in microseconds.
     pub p99_us: u64,
+    /// Every request of that second, HdrHistogram V2 + DEFLATE, base64 (so shards' seconds
+    /// merge exactly).
+    #[serde(default)]
+    pub histogram: String,
 }
 
 impl Second {
@@ -205,6 +214,7 @@ impl Second {
             p50_us: all.value_at_quantile(0.50),
             p95_us: all.value_at_quantile(0.95),
             p99_us: all.value_at_quantile(0.99),
+            histogram: encode(&all),
         }
     }
 }

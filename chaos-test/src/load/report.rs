@@ -9,7 +9,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{Kind, Second, encode, is_error, new_histogram};
+use super::metrics::{Key, Kind, Second, decode, encode, is_error, new_histogram};
 use super::runner::{Executor, LoadTest, Merged};
 use super::threshold::{Stat, Threshold};
 
@@ -141,14 +141,41 @@ pub struct Report {
 }
 
 /// Builds the report of a finished run.
-pub fn build(
-    test: &LoadTest,
-    duration: Duration,
-    _wall: Duration,
-    merged: Merged,
-    cpu: Option<f64>,
-) -> Report {
+pub fn build(test: &LoadTest, duration: Duration, merged: Merged, cpu: Option<f64>) -> Report {
     let secs = duration.as_secs_f64().max(1e-9);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let cpu_percent = cpu.map(|c| 100.0 * c / secs / cores);
+    let warning = cpu_percent.filter(|&p| p >= 80.0).map(|p| {
+        format!(
+            "the generator used {p:.0}% of the machine's CPU: it may be the bottleneck; \
+             run it on another machine or with fewer users"
+        )
+    });
+    let model = match test.executor {
+        Executor::Users(_) => "closed",
+        Executor::Rate { .. } => "open",
+    };
+    let generator = Generator {
+        threads: test.threads,
+        cpu_seconds: cpu,
+        cpu_percent_of_machine: cpu_percent,
+        peak_rss_mb: peak_rss_mb(),
+        warning,
+    };
+    let scenarios = test.scenarios.iter().map(|s| s.name.clone()).collect();
+    assemble(model, scenarios, duration.as_secs_f64(), merged, &test.thresholds, generator)
+}
+
+/// The report of merged histograms and counts.
+fn assemble(
+    model: &str,
+    scenarios: Vec<String>,
+    duration_s: f64,
+    merged: Merged,
+    thresholds: &[Threshold],
+    generator: Generator,
+) -> Report {
+    let secs = duration_s.max(1e-9);
     let mut requests = new_histogram();
     let mut errors = 0;
     let mut failed_iterations = 0;
@@ -165,26 +192,15 @@ pub fn build(
         }
         rows.push(row(&key.scenario, key.kind.as_str(), &key.name, key.outcome, h, secs));
     }
-    let thresholds: Vec<Verdict> = test.thresholds.iter().map(|t| verdict(t, &merged, secs)).collect();
+    let thresholds: Vec<Verdict> = thresholds.iter().map(|t| verdict(t, &merged, secs)).collect();
     let mut error_messages: Vec<(String, u64)> = merged.errors.into_iter().collect();
     error_messages.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-    let cpu_percent = cpu.map(|c| 100.0 * c / secs / cores);
-    let warning = cpu_percent.filter(|&p| p >= 80.0).map(|p| {
-        format!(
-            "the generator used {p:.0}% of the machine's CPU: it may be the bottleneck; \
-             run it on another machine or with fewer users"
-        )
-    });
     Report {
         version: 1,
         kind: "load".into(),
-        model: match test.executor {
-            Executor::Users(_) => "closed".into(),
-            Executor::Rate { .. } => "open".into(),
-        },
-        scenarios: test.scenarios.iter().map(|s| s.name.clone()).collect(),
-        duration_s: duration.as_secs_f64(),
+        model: model.into(),
+        scenarios,
+        duration_s,
         requests: requests.len(),
         errors,
         rps: requests.len() as f64 / secs,
@@ -199,14 +215,96 @@ pub fn build(
         error_messages,
         passed: thresholds.iter().all(|v| v.passed),
         thresholds,
-        generator: Generator {
-            threads: test.threads,
-            cpu_seconds: cpu,
-            cpu_percent_of_machine: cpu_percent,
-            peak_rss_mb: peak_rss_mb(),
-            warning,
-        },
+        generator,
     }
+}
+
+/// Merges the results of shards that ran side by side (each with its share of the users or
+/// of the rate): histograms add exactly (per request name and per second), counts add, and
+/// the thresholds are evaluated on the merged histograms. Never average percentiles.
+pub fn merge(parts: &[(String, Report)], thresholds: &[Threshold]) -> Result<Report, String> {
+    if parts.is_empty() {
+        return Err("nothing to merge: give the results.json of each shard".into());
+    }
+    let mut merged = Merged::default();
+    let mut seconds: BTreeMap<u64, (Second, Histogram<u64>)> = BTreeMap::new();
+    let mut scenarios: Vec<String> = Vec::new();
+    let mut duration_s: f64 = 0.0;
+    let mut generator = Generator {
+        threads: 0,
+        cpu_seconds: Some(0.0),
+        cpu_percent_of_machine: None,
+        peak_rss_mb: None,
+        warning: None,
+    };
+    let model = parts[0].1.model.clone();
+    for (file, r) in parts {
+        if r.kind != "load" || r.version != 1 {
+            return Err(format!(
+                "{file}: not load results of version 1 (kind {:?}, version {})",
+                r.kind, r.version
+            ));
+        }
+        if r.model != model {
+            return Err(format!("{file}: a {} model run cannot merge with {} model runs", r.model, model));
+        }
+        for row in &r.rows {
+            let h = decode(&row.histogram)
+                .map_err(|e| format!("{file}: the histogram of {:?}: {e}", row.name))?;
+            let kind =
+                Kind::parse(&row.kind).ok_or_else(|| format!("{file}: unknown kind {:?}", row.kind))?;
+            let outcome = outcome_of(&row.outcome)
+                .ok_or_else(|| format!("{file}: unknown outcome {:?}", row.outcome))?;
+            let key = Key { scenario: row.scenario.clone(), kind, name: row.name.clone(), outcome };
+            let _ = merged.total.by_key.entry(key).or_insert_with(new_histogram).add(&h);
+        }
+        for s in &r.seconds {
+            let h =
+                decode(&s.histogram).map_err(|e| format!("{file}: the histogram of second {}: {e}", s.t))?;
+            let (sum, all) = seconds
+                .entry(s.t)
+                .or_insert_with(|| (Second { t: s.t, ..Second::default() }, new_histogram()));
+            sum.requests += s.requests;
+            sum.errors += s.errors;
+            sum.iterations += s.iterations;
+            let _ = all.add(&h);
+        }
+        for (m, n) in &r.error_messages {
+            *merged.errors.entry(m.clone()).or_insert(0) += n;
+        }
+        merged.iterations += r.iterations;
+        merged.late += r.late_iterations;
+        merged.dropped += r.dropped_iterations;
+        merged.interrupted += r.interrupted_iterations;
+        duration_s = duration_s.max(r.duration_s);
+        for s in &r.scenarios {
+            if !scenarios.contains(s) {
+                scenarios.push(s.clone());
+            }
+        }
+        generator.threads += r.generator.threads;
+        generator.cpu_seconds = generator.cpu_seconds.zip(r.generator.cpu_seconds).map(|(a, b)| a + b);
+        generator.peak_rss_mb = match (generator.peak_rss_mb, r.generator.peak_rss_mb) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    merged.seconds = seconds
+        .into_values()
+        .map(|(sum, all)| Second {
+            p50_us: all.value_at_quantile(0.5),
+            p95_us: all.value_at_quantile(0.95),
+            p99_us: all.value_at_quantile(0.99),
+            histogram: encode(&all),
+            ..sum
+        })
+        .collect();
+    Ok(assemble(&model, scenarios, duration_s, merged, thresholds, generator))
+}
+
+/// The static outcome class of a name read back from JSON.
+fn outcome_of(text: &str) -> Option<super::metrics::Outcome> {
+    ["1xx", "2xx", "3xx", "4xx", "5xx", "ok", "error"].into_iter().find(|o| *o == text)
 }
 
 fn row(scenario: &str, kind: &str, name: &str, outcome: &str, h: &Histogram<u64>, secs: f64) -> Row {

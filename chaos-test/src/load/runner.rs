@@ -219,12 +219,11 @@ impl LoadTest {
         if self.progress {
             eprintln!();
         }
-        let wall = Instant::now().saturating_duration_since(start).min(duration + self.grace);
         let cpu = match (cpu_before, cpu_seconds()) {
             (Some(a), Some(b)) => Some(b - a),
             _ => None,
         };
-        Ok(report::build(self, duration, wall, merged.into_parts(interrupted.load(Ordering::Relaxed)), cpu))
+        Ok(report::build(self, duration, merged.into_parts(interrupted.load(Ordering::Relaxed)), cpu))
     }
 }
 

@@ -26,6 +26,9 @@ enum Command {
     Proxy(ProxyArgs),
     /// Find code the tests do not check: mutate it and see whether a test fails.
     Mutate(crate::mutate::MutateArgs),
+    /// Serve the hub: receives published experiments and executions, shows them on web pages.
+    #[cfg(feature = "hub")]
+    Hub(crate::hub::HubArgs),
 }
 
 /// Exit codes: 0 success; 1 a usage error or a runtime failure (a port in use, an upstream
@@ -52,6 +55,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Proxy(args) => crate::proxy::run(args).map(|()| 0),
         Command::Mutate(args) => crate::mutate::run(args),
+        #[cfg(feature = "hub")]
+        Command::Hub(args) => crate::hub::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

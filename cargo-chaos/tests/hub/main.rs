@@ -1,0 +1,6 @@
+//! Tests of `cargo chaos hub`: a real hub process on loopback, on SQLite and on a real
+//! PostgreSQL, driven over HTTP (and by headless Chromium for the pages).
+
+mod api;
+mod durability;
+mod support;

@@ -2,5 +2,7 @@
 //! PostgreSQL, driven over HTTP (and by headless Chromium for the pages).
 
 mod api;
+mod browser;
 mod durability;
+mod pages;
 mod support;

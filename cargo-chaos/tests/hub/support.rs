@@ -109,6 +109,10 @@ pub fn try_request(
                 r.read_exact(&mut chunk)?;
                 raw.extend_from_slice(&chunk[..n]);
             }
+        } else if let Some(n) = hs.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+            // Some servers (chromedriver) keep the connection open despite `Connection: close`.
+            raw = vec![0; n.1.parse().map_err(std::io::Error::other)?];
+            r.read_exact(&mut raw)?;
         } else {
             r.read_to_end(&mut raw)?;
         }

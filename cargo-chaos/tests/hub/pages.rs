@@ -1,0 +1,180 @@
+//! The pages over plain HTTP: sign-in and the session cookie, CSRF on every form, only the
+//! signed-in organization's data, token management for admins.
+
+use serde_json::json;
+
+use crate::support::{Client, HubProc, Resp, request, token};
+
+const T: &str = "/api/v1/organizations/org-1/teams/team-1";
+
+struct Browser {
+    addr: std::net::SocketAddr,
+    cookie: String,
+}
+
+impl Browser {
+    fn signin(hub: &HubProc, tok: &str) -> Browser {
+        let body = format!("token={tok}");
+        let r = request(
+            hub.addr,
+            "POST",
+            "/signin",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Origin", &format!("http://{}", hub.addr)),
+            ],
+            Some(body.as_bytes()),
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        assert_eq!(r.header("location"), Some("/executions"));
+        let set = r.header("set-cookie").expect("a session cookie").to_owned();
+        for attr in ["HttpOnly", "SameSite=Strict", "Max-Age=43200", "Path=/"] {
+            assert!(set.contains(attr), "{set} lacks {attr}");
+        }
+        let cookie = set.split(';').next().unwrap().to_owned();
+        Browser { addr: hub.addr, cookie }
+    }
+
+    fn get(&self, path: &str) -> Resp {
+        request(self.addr, "GET", path, &[("Cookie", &self.cookie)], None)
+    }
+
+    fn post(&self, path: &str, form: &str, origin: Option<&str>) -> Resp {
+        let mut h =
+            vec![("Cookie", self.cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+        if let Some(o) = origin {
+            h.push(("Origin", o));
+        }
+        request(self.addr, "POST", path, &h, Some(form.as_bytes()))
+    }
+
+    /// The CSRF token in a page's forms.
+    fn csrf(&self, path: &str) -> String {
+        let page = self.get(path).text();
+        let at = page.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
+        page[at..at + page[at..].find('"').unwrap()].to_owned()
+    }
+}
+
+fn seed(c: &Client, title: &str, journal: serde_json::Value) -> String {
+    let base = format!(
+        "/api/v1/organizations/{}/teams/team-1",
+        if title.starts_with("theirs") { "org-2" } else { "org-1" }
+    );
+    let exp = c.post(&format!("{base}/experiments"), &json!({"experiment": {"title": title}})).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut j = journal;
+    j["experiment"] = json!({"title": title});
+    let r = c.post(&format!("{base}/experiments/{exp}/executions"), &json!({ "journal": j }));
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn pages_sign_in_once_and_show_only_the_signed_in_organization() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db").display().to_string();
+    let mine = token(&db, "org-1", "team-1", false);
+    let theirs = token(&db, "org-2", "team-1", false);
+    let hub = HubProc::start(&db, &[]);
+    let exec = seed(
+        &hub.client(&mine),
+        "mine: ledger",
+        json!({"status": "failed", "start": "2026-11-21T10:00:00", "end": "2026-11-21T10:00:03"}),
+    );
+    seed(&hub.client(&mine), "mine: second", json!({"status": "completed"}));
+    let other = seed(&hub.client(&theirs), "theirs: secret", json!({"status": "completed"}));
+
+    // Without a session, pages send the browser to sign in.
+    let r = request(hub.addr, "GET", "/executions", &[], None);
+    assert_eq!((r.status, r.header("location")), (303, Some("/signin")));
+    let r = request(
+        hub.addr,
+        "POST",
+        "/signin",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(b"token=chs_nope"),
+    );
+    assert_eq!(r.status, 401);
+    assert!(r.header("set-cookie").is_none());
+
+    let b = Browser::signin(&hub, &mine);
+    let list = b.get("/executions");
+    assert_eq!(list.status, 200);
+    let html = list.text();
+    assert!(html.contains("mine: ledger") && html.contains("mine: second"), "{html}");
+    assert!(!html.contains("theirs: secret"));
+    assert!(html.contains("3.000 s"), "the duration is shown");
+    // Filters.
+    let failed = b.get("/executions?status=failed").text();
+    assert!(failed.contains("mine: ledger") && !failed.contains("mine: second"));
+    // One execution; another organization's is not found.
+    assert!(b.get(&format!("/executions/{exec}")).text().contains("mine: ledger"));
+    assert_eq!(b.get(&format!("/executions/{other}")).status, 404);
+}
+
+#[test]
+fn every_form_is_protected_against_cross_site_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db").display().to_string();
+    let tok = token(&db, "org-1", "team-1", false);
+    let hub = HubProc::start(&db, &[]);
+    let c = hub.client(&tok);
+    let exec = seed(&c, "running one", json!({"status": "running"}));
+    let b = Browser::signin(&hub, &tok);
+    let csrf = b.csrf("/policies");
+    let origin = format!("http://{}", hub.addr);
+    // No token, a wrong token, a foreign origin: refused, nothing changed.
+    for (form, from) in [
+        ("frozen=1".to_owned(), Some(origin.as_str())),
+        ("frozen=1&csrf=abc".to_owned(), Some(origin.as_str())),
+        (format!("frozen=1&csrf={csrf}"), Some("http://evil.example")),
+    ] {
+        assert_eq!(b.post("/policies/freeze", &form, from).status, 403, "{form} from {from:?}");
+        assert_eq!(
+            b.post(&format!("/executions/{exec}/stop"), &form.replace("frozen", "stopped"), from).status,
+            403
+        );
+        assert_eq!(b.post("/signout", &form, from).status, 403);
+    }
+    assert_eq!(c.get(&format!("{T}/policies")).json()["frozen"], false);
+    // The page's own form works.
+    let r = b.post("/policies/freeze", &format!("frozen=1&reason=release&csrf={csrf}"), Some(&origin));
+    assert_eq!((r.status, r.header("location")), (303, Some("/policies")));
+    assert_eq!(
+        c.get(&format!("{T}/policies")).json(),
+        json!({"team": "team-1", "frozen": true, "reason": "release"})
+    );
+    assert!(b.get("/policies").text().contains("is frozen (release)"));
+    // Signing out ends the session.
+    assert_eq!(b.post("/signout", &format!("csrf={csrf}"), None).status, 303);
+    assert_eq!(b.get("/policies").status, 303);
+}
+
+#[test]
+fn only_admins_manage_tokens_and_a_new_token_is_shown_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db").display().to_string();
+    let member = token(&db, "org-1", "team-1", false);
+    let admin = token(&db, "org-1", "team-1", true);
+    let hub = HubProc::start(&db, &[]);
+    assert_eq!(Browser::signin(&hub, &member).get("/tokens").status, 403);
+    let b = Browser::signin(&hub, &admin);
+    let csrf = b.csrf("/tokens");
+    let page = b.post("/tokens", &format!("team=team-1&label=ci&csrf={csrf}"), None).text();
+    let at = page.find("id=\"new-token\">").expect("the new token") + 15;
+    let new = &page[at..at + 68];
+    assert!(new.starts_with("chs_"));
+    assert_eq!(hub.client(new).get("/api/v1/organizations").status, 200);
+    // Later visits list it by id only.
+    assert!(!b.get("/tokens").text().contains(new));
+    // Revoking the member's token signs its sessions out and refuses the API.
+    let member_session = Browser::signin(&hub, &member);
+    let list = b.get("/tokens").text();
+    let id = list.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    assert_eq!(b.post(&format!("/tokens/{id}/revoke"), &format!("csrf={csrf}"), None).status, 303);
+    assert_eq!(hub.client(&member).get("/api/v1/organizations").status, 401);
+    assert_eq!(member_session.get("/executions").status, 303);
+}

@@ -44,7 +44,7 @@ pub fn summarize(journal: &Map<String, Value>) -> Result<Summary, String> {
     let start_ms = time("start")?;
     let mut end_ms = time("end")?;
     if let (Some(s), None, Some(d)) = (start_ms, end_ms, journal.get("duration").and_then(Value::as_f64)) {
-        end_ms = Some(s + (d * 1000.0) as i64);
+        end_ms = Some(s.saturating_add((d * 1000.0) as i64));
     }
     let title = journal
         .get("experiment")
@@ -219,6 +219,9 @@ mod tests {
         assert_eq!(summarize(j.as_object().unwrap()).unwrap().status, "deviated");
         let j = json!({"status": "running", "start": "2026-11-21T23:06:33"});
         assert_eq!(summarize(j.as_object().unwrap()).unwrap().status, "running");
+        // Absurd numbers are not a crash.
+        let j = json!({"start": "9999-12-31T23:59:59", "duration": 1e300});
+        assert!(summarize(j.as_object().unwrap()).unwrap().end_ms.is_some());
     }
 
     #[test]

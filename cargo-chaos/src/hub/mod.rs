@@ -146,8 +146,13 @@ fn serve(listen: &str, db: &str, max_body: usize) -> Result<u8> {
         let addr = listener.local_addr()?;
         println!("chaos hub listening on http://{addr}");
         let hub = Hub { store: Arc::new(store), max_body };
+        // SIGINT or SIGTERM: stop accepting, finish the requests in flight.
         let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+            }
         };
         server::serve(listener, hub, shutdown).await
     })?;

@@ -153,7 +153,7 @@ async fn signout(
 }
 
 fn page_number(q: &HashMap<String, String>, key: &str) -> i64 {
-    q.get(key).and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1)
+    q.get(key).and_then(|p| p.parse::<i64>().ok()).filter(|p| (1..=1_000_000).contains(p)).unwrap_or(1)
 }
 
 fn pager(base: &str, key: &str, page: i64, total: i64) -> String {
@@ -172,7 +172,7 @@ fn pager(base: &str, key: &str, page: i64, total: i64) -> String {
 
 fn duration_of(start: Option<i64>, end: Option<i64>) -> String {
     match (start, end) {
-        (Some(s), Some(e)) => html::duration(e - s),
+        (Some(s), Some(e)) => html::duration(e.saturating_sub(s)),
         _ => String::new(),
     }
 }

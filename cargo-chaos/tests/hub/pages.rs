@@ -178,3 +178,45 @@ fn only_admins_manage_tokens_and_a_new_token_is_shown_once() {
     assert_eq!(hub.client(&member).get("/api/v1/organizations").status, 401);
     assert_eq!(member_session.get("/executions").status, 303);
 }
+
+#[test]
+fn execution_pages_show_surviving_mutants_load_charts_and_interruptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db").display().to_string();
+    let tok = token(&db, "org-1", "team-1", false);
+    let hub = HubProc::start(&db, &[]);
+    let c = hub.client(&tok);
+    let mutants = seed(
+        &c,
+        "mutants of ledger",
+        json!({"status": "completed", "extensions": [{"name": "chaos-test", "kind": "mutants", "mutants": [
+            {"name": "src/lib.rs:3: replace + with -", "outcome": "missed",
+             "diff": "--- a/src/lib.rs\n+++ b/src/lib.rs\n-    a + b\n+    a - b"},
+            {"name": "src/lib.rs:9: replace > with >=", "outcome": "caught", "diff": "-x > y\n+x >= y"}]}]}),
+    );
+    let page = Browser::signin(&hub, &tok).get(&format!("/executions/{mutants}")).text();
+    assert!(page.contains("2 mutants, 1 survived"), "{page}");
+    assert!(page.contains("replace + with -") && !page.contains("replace &gt; with &gt;="), "only survivors");
+    assert!(page.contains("<span class=\"diff-add\">+    a - b</span>"));
+    let load = seed(
+        &c,
+        "load of ledger",
+        json!({"status": "completed", "extensions": [{"name": "chaos-test", "kind": "load", "histograms": [
+            {"name": "GET /accounts", "unit": "ms", "buckets": [[1, 10], [2, 30], [4, 5], [8, 1]]}]}]}),
+    );
+    let page = Browser::signin(&hub, &tok).get(&format!("/executions/{load}")).text();
+    assert!(page.contains("GET /accounts (4 buckets, ms)"), "{page}");
+    assert_eq!(page.matches("<rect").count(), 4);
+    // An execution interrupted by a freeze says so in the list.
+    let run = seed(&c, "frozen run", json!({"status": "running"}));
+    c.put(&format!("{T}/policies/freeze"), &json!({"frozen": true}));
+    let exp = c.get(&format!("{T}/executions?status=running")).json()["items"][0]["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let x = format!("{T}/experiments/{exp}/executions/{run}");
+    assert_eq!(c.get(&format!("{x}/policies")).json()["allowed"], false);
+    c.put(&x, &json!({"journal": {"status": "interrupted", "experiment": {"title": "frozen run"}}}));
+    let list = Browser::signin(&hub, &tok).get("/executions").text();
+    assert!(list.contains("interrupted</span> <span class=\"note\">by team-freeze</span>"), "{list}");
+}

@@ -119,7 +119,16 @@ fn token(db: &str, cmd: TokenCommand) -> Result<u8> {
             }
         }
         TokenCommand::List { org } => {
-            for t in store.tokens(&org)? {
+            let mut all = Vec::new();
+            loop {
+                let page = store.tokens(&org, 500, all.len() as i64)?;
+                let done = page.items.is_empty();
+                all.extend(page.items);
+                if done {
+                    break;
+                }
+            }
+            for t in all {
                 let state = if t.revoked { "revoked" } else { "live" };
                 println!(
                     "{}\t{}\t{}\t{state}\t{}",

@@ -462,14 +462,22 @@ async fn stop(
     }
 }
 
-async fn policies(State(hub): State<Hub>, headers: HeaderMap) -> Response {
+async fn policies(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let s = match session(&hub, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let (org, team) = (s.who.org.clone(), s.who.team.clone());
     let f = Filter { status: Some("running".into()), ..Filter::default() };
-    let found = hub.run(move |st| Ok((st.team(&org, &team)?, st.executions(&org, &team, &f, 500, 0)?))).await;
+    let page_no = page_number(&q, "page");
+    let offset = (page_no - 1) * PER_PAGE;
+    let found = hub
+        .run(move |st| Ok((st.team(&org, &team)?, st.executions(&org, &team, &f, PER_PAGE, offset)?)))
+        .await;
     let (team, running) = match found {
         Ok((Some(t), r)) => (t, r),
         Ok((None, _)) => return error_page(StatusCode::NOT_FOUND, "no such team"),
@@ -510,6 +518,7 @@ async fn policies(State(hub): State<Hub>, headers: HeaderMap) -> Response {
         );
     }
     body += "</table>";
+    body += &pager("/policies", "page", page_no, running.total);
     s.page("Policies", &body)
 }
 
@@ -531,7 +540,7 @@ async fn freeze(
     }
 }
 
-async fn tokens_page(hub: &Hub, s: &Session, created: Option<(String, String)>) -> Response {
+async fn tokens_page(hub: &Hub, s: &Session, created: Option<(String, String)>, page_no: i64) -> Response {
     if !s.who.admin {
         return error_page(
             StatusCode::FORBIDDEN,
@@ -539,7 +548,7 @@ async fn tokens_page(hub: &Hub, s: &Session, created: Option<(String, String)>) 
         );
     }
     let org = s.who.org.clone();
-    let list = match hub.run(move |st| st.tokens(&org)).await {
+    let list = match hub.run(move |st| st.tokens(&org, PER_PAGE, (page_no - 1) * PER_PAGE)).await {
         Ok(l) => l,
         Err(e) => return e.into_response(),
     };
@@ -553,7 +562,7 @@ async fn tokens_page(hub: &Hub, s: &Session, created: Option<(String, String)>) 
         );
     }
     body += "<table id=\"tokens\"><tr><th>id</th><th>team</th><th>rights</th><th>label</th><th>created</th><th>state</th><th></th></tr>";
-    for t in &list {
+    for t in &list.items {
         let revoke = if t.revoked {
             String::new()
         } else {
@@ -582,12 +591,17 @@ async fn tokens_page(hub: &Hub, s: &Session, created: Option<(String, String)>) 
         s.csrf_field(),
         esc(&s.who.team)
     );
+    body += &pager("/tokens", "page", page_no, list.total);
     s.page("Tokens", &body)
 }
 
-async fn tokens(State(hub): State<Hub>, headers: HeaderMap) -> Response {
+async fn tokens(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     match session(&hub, &headers).await {
-        Ok(s) => tokens_page(&hub, &s, None).await,
+        Ok(s) => tokens_page(&hub, &s, None, page_number(&q, "page")).await,
         Err(r) => r,
     }
 }
@@ -612,7 +626,7 @@ async fn create_token(
     let label = form.get("label").cloned().unwrap_or_default();
     let org = s.who.org.clone();
     match hub.run(move |st| st.create_token(&org, &team, admin, &label)).await {
-        Ok(created) => tokens_page(&hub, &s, Some(created)).await,
+        Ok(created) => tokens_page(&hub, &s, Some(created), 1).await,
         Err(e) => e.into_response(),
     }
 }

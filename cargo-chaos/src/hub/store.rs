@@ -183,24 +183,28 @@ impl Store {
         })
     }
 
-    pub fn tokens(&self, org: &str) -> Result<Vec<TokenInfo>> {
-        let rows = tx(self.db(), |t| {
-            t.query(
-                "SELECT id, team, admin, label, created, revoked FROM tokens WHERE org = ? ORDER BY created, id",
-                params![org],
-            )
-        })?;
-        Ok(rows
-            .iter()
-            .map(|r| TokenInfo {
-                id: r.text(0),
-                team: r.text(1),
-                admin: r.int(2) != 0,
-                label: r.text(3),
-                created: r.int(4),
-                revoked: r.opt_int(5).is_some(),
-            })
-            .collect())
+    /// A page of an organization's tokens, oldest first.
+    pub fn tokens(&self, org: &str, limit: i64, offset: i64) -> Result<Page<TokenInfo>> {
+        tx(self.db(), |t| {
+            let total = t.query("SELECT COUNT(*) FROM tokens WHERE org = ?", params![org])?[0].int(0);
+            let rows = t.query(
+                "SELECT id, team, admin, label, created, revoked FROM tokens WHERE org = ?
+                 ORDER BY created, id LIMIT ? OFFSET ?",
+                params![org, limit, offset],
+            )?;
+            let items = rows
+                .iter()
+                .map(|r| TokenInfo {
+                    id: r.text(0),
+                    team: r.text(1),
+                    admin: r.int(2) != 0,
+                    label: r.text(3),
+                    created: r.int(4),
+                    revoked: r.opt_int(5).is_some(),
+                })
+                .collect();
+            Ok(Page { items, total })
+        })
     }
 
     /// The principal of a bearer token, if it is known and not revoked.

@@ -205,7 +205,11 @@ fn pages_open_in_headless_chromium_and_the_stop_switch_stops() {
     d.cmd("POST", &format!("/element/{input}/value"), Some(json!({ "text": tok })));
     let button = d.find("#signin");
     d.cmd("POST", &format!("/element/{button}/click"), Some(json!({})));
-    assert!(d.cmd("GET", "/url", None).as_str().unwrap().ends_with("/executions"), "signed in");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !d.cmd("GET", "/url", None).as_str().unwrap().ends_with("/executions") {
+        assert!(Instant::now() < deadline, "signed in and sent to the executions list");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let png = d.screenshot(&shots.join("hub-executions.png"));

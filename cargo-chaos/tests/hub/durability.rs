@@ -129,6 +129,9 @@ fn acknowledged_events_survive_sigkill(store: &Store) {
     for w in writers {
         w.join().unwrap();
     }
+    if let Store::Sqlite(_) = store {
+        assert!(std::path::Path::new(&format!("{db}-wal")).exists(), "SQLite runs in WAL mode");
+    }
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() > 50, "the writers were acknowledged before the kill: {}", acked.len());
     let hub = HubProc::start(&db, &[]);

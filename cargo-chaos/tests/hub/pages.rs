@@ -88,8 +88,19 @@ fn pages_sign_in_once_and_show_only_the_signed_in_organization() {
     let other = seed(&hub.client(&theirs), "theirs: secret", json!({"status": "completed"}));
 
     // Without a session, pages send the browser to sign in.
-    let r = request(hub.addr, "GET", "/executions", &[], None);
-    assert_eq!((r.status, r.header("location")), (303, Some("/signin")));
+    for path in ["/", "/executions", &format!("/executions/{exec}"), "/policies", "/tokens"] {
+        let r = request(hub.addr, "GET", path, &[], None);
+        assert_eq!((r.status, r.header("location")), (303, Some("/signin")), "{path}");
+        let r = request(hub.addr, "GET", path, &[("Cookie", "chaos_hub_session=forged")], None);
+        assert_eq!((r.status, r.header("location")), (303, Some("/signin")), "{path} with a forged cookie");
+    }
+    for path in
+        ["/policies/freeze", &format!("/executions/{exec}/stop"), "/tokens", "/tokens/x/revoke", "/signout"]
+    {
+        let h = [("Content-Type", "application/x-www-form-urlencoded")];
+        let r = request(hub.addr, "POST", path, &h, Some(b"frozen=1&stopped=1&csrf=x"));
+        assert_eq!((r.status, r.header("location")), (303, Some("/signin")), "POST {path}");
+    }
     let r = request(
         hub.addr,
         "POST",
@@ -207,6 +218,14 @@ fn execution_pages_show_surviving_mutants_load_charts_and_interruptions() {
     let page = Browser::signin(&hub, &tok).get(&format!("/executions/{load}")).text();
     assert!(page.contains("GET /accounts (4 buckets, ms)"), "{page}");
     assert_eq!(page.matches("<rect").count(), 4);
+    // A Chaos Toolkit journal's activities and rollbacks.
+    let journal: serde_json::Value =
+        serde_json::from_str(include_str!("../../testdata/ctk-cloud/journal.json")).unwrap();
+    let run = seed(&c, "echo says hello", journal);
+    let page = Browser::signin(&hub, &tok).get(&format!("/executions/{run}")).text();
+    for want in ["<h2>Activities</h2>", "sleep-a-bit", "read-date", "<h2>Rollbacks</h2>", "say-bye"] {
+        assert!(page.contains(want), "{want} in {page}");
+    }
     // An execution interrupted by a freeze says so in the list.
     let run = seed(&c, "frozen run", json!({"status": "running"}));
     c.put(&format!("{T}/policies/freeze"), &json!({"frozen": true}));

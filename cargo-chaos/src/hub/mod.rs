@@ -85,7 +85,8 @@ fn name_ok(what: &str, name: &str) -> Result<()> {
 }
 
 fn open(spec: &str) -> Result<Store> {
-    Ok(Store::new(db::open(spec).with_context(|| format!("open the hub's store {spec:?}"))?))
+    let shown = postgres::redact(spec);
+    Ok(Store::new(db::open(spec).with_context(|| format!("open the hub's store {shown:?}"))?))
 }
 
 /// Runs `cargo chaos hub`.

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{Method, Uri};
+use axum::http::{HeaderValue, Method, Uri, header};
 use tokio::net::TcpListener;
 
 use super::errors::ApiError;
@@ -40,7 +40,21 @@ pub fn app(hub: Hub) -> Router {
         .merge(super::pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(guard_headers))
         .with_state(hub)
+}
+
+/// Pages are never framed (the stop switch cannot be clickjacked), load nothing from
+/// elsewhere and post only to the hub; no response is sniffed as another type.
+async fn guard_headers(mut r: axum::response::Response) -> axum::response::Response {
+    let h = r.headers_mut();
+    let csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'";
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

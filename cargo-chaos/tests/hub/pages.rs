@@ -114,6 +114,8 @@ fn pages_sign_in_once_and_show_only_the_signed_in_organization() {
     let b = Browser::signin(&hub, &mine);
     let list = b.get("/executions");
     assert_eq!(list.status, 200);
+    assert!(list.header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'none'")));
+    assert_eq!(list.header("x-frame-options"), Some("DENY"));
     let html = list.text();
     assert!(html.contains("mine: ledger") && html.contains("mine: second"), "{html}");
     assert!(!html.contains("theirs: secret"));

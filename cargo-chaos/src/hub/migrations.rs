@@ -29,6 +29,8 @@ const STEPS: &[&str] = &[
      CREATE TABLE events (seq {serial}, execution TEXT NOT NULL, event_id TEXT NOT NULL,
         type TEXT NOT NULL, time TEXT, body TEXT NOT NULL, created BIGINT NOT NULL,
         UNIQUE (execution, event_id));",
+    // 2: an execution's timeline is read in arrival order.
+    "CREATE INDEX events_timeline ON events (execution, seq)",
 ];
 
 /// Brings the schema of `db` up to date.
@@ -58,4 +60,27 @@ pub fn run(db: &dyn Backend) -> Result<()> {
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::sqlite::Sqlite;
+
+    fn version(db: &dyn Backend) -> i64 {
+        tx(db, |t| Ok(t.query("SELECT version FROM hub_schema", &[])?[0].int(0))).unwrap()
+    }
+
+    #[test]
+    fn migrations_run_once_and_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.db");
+        let db = Sqlite::open(&path).unwrap();
+        run(&db).unwrap();
+        run(&db).unwrap();
+        assert_eq!(version(&db), STEPS.len() as i64);
+        tx(&db, |t| t.exec("UPDATE hub_schema SET version = 99", &[])).unwrap();
+        let err = run(&db).unwrap_err().to_string();
+        assert!(err.contains("version 99, newer than this hub knows"), "{err}");
+    }
 }

@@ -33,7 +33,7 @@ struct Driver {
     child: Child,
     addr: SocketAddr,
     session: String,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 impl Driver {
@@ -70,7 +70,7 @@ impl Driver {
         ];
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium.display().to_string(), "args": args}}}});
-        let mut d = Driver { child, addr, session: String::new(), _profile: profile };
+        let mut d = Driver { child, addr, session: String::new(), profile };
         let v = d.call("POST", "/session", Some(caps));
         d.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_owned();
         d
@@ -123,6 +123,16 @@ impl Drop for Driver {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Without a session to end (its start failed), the browser outlives chromedriver:
+        // end the processes that use this test's own profile directory, by pid.
+        let profile = self.profile.path().display().to_string();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains(&profile) {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+        }
     }
 }
 

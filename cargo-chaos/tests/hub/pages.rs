@@ -132,13 +132,15 @@ fn pages_sign_in_once_and_show_only_the_signed_in_organization() {
 fn every_form_is_protected_against_cross_site_requests() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.db").display().to_string();
-    let tok = token(&db, "org-1", "team-1", false);
+    let tok = token(&db, "org-1", "team-1", true);
     let hub = HubProc::start(&db, &[]);
     let c = hub.client(&tok);
     let exec = seed(&c, "running one", json!({"status": "running"}));
     let b = Browser::signin(&hub, &tok);
     let csrf = b.csrf("/policies");
     let origin = format!("http://{}", hub.addr);
+    let token_id =
+        b.get("/tokens").text().split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
     // No token, a wrong token, a foreign origin: refused, nothing changed.
     for (form, from) in [
         ("frozen=1".to_owned(), Some(origin.as_str())),
@@ -151,7 +153,12 @@ fn every_form_is_protected_against_cross_site_requests() {
             403
         );
         assert_eq!(b.post("/signout", &form, from).status, 403);
+        assert_eq!(b.post("/tokens", &format!("team=team-1&{form}"), from).status, 403);
+        assert_eq!(b.post(&format!("/tokens/{token_id}/revoke"), &form, from).status, 403);
     }
+    assert_eq!(b.get("/tokens").text().matches("<tr>").count(), 2, "no token made: the header row and ours");
+    assert_eq!(c.get("/api/v1/organizations").status, 200, "ours is not revoked");
+    assert_eq!(c.get(&format!("{T}/executions?status=running")).json()["items"][0]["stopped"], false);
     assert_eq!(c.get(&format!("{T}/policies")).json()["frozen"], false);
     // The page's own form works.
     let r = b.post("/policies/freeze", &format!("frozen=1&reason=release&csrf={csrf}"), Some(&origin));
@@ -240,4 +247,32 @@ fn execution_pages_show_surviving_mutants_load_charts_and_interruptions() {
     c.put(&x, &json!({"journal": {"status": "interrupted", "experiment": {"title": "frozen run"}}}));
     let list = Browser::signin(&hub, &tok).get("/executions").text();
     assert!(list.contains("interrupted</span> <span class=\"note\">by team-freeze</span>"), "{list}");
+}
+
+#[test]
+fn the_executions_list_is_paginated() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db").display().to_string();
+    let tok = token(&db, "org-1", "team-1", false);
+    let hub = HubProc::start(&db, &[]);
+    let c = hub.client(&tok);
+    let exp = c.post(&format!("{T}/experiments"), &json!({"experiment": {"title": "many"}})).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for i in 0..55 {
+        let j = json!({"journal": {"status": "completed", "experiment": {"title": format!("run-{i:02}")}}});
+        assert_eq!(c.post(&format!("{T}/experiments/{exp}/executions"), &j).status, 201);
+    }
+    let b = Browser::signin(&hub, &tok);
+    let first = b.get("/executions").text();
+    assert!(first.contains("page 1 of 2 (55 in all)") && first.contains("href=\"/executions?page=2\""));
+    let second = b.get("/executions?page=2").text();
+    assert!(second.contains("page 2 of 2"));
+    let rows = |html: &str| html.matches("<tr><td><a href=\"/executions/").count();
+    assert_eq!((rows(&first), rows(&second)), (50, 5));
+    for i in 0..55 {
+        let t = format!("run-{i:02}");
+        assert!(first.contains(&t) ^ second.contains(&t), "{t} on exactly one page");
+    }
 }

@@ -30,6 +30,9 @@ enum Command {
     Load(Box<crate::load::LoadArgs>),
     /// Merge the load results of shards (histograms add exactly) and judge the thresholds.
     Merge(crate::load::MergeArgs),
+    /// Serve the hub: receives published experiments and executions, shows them on web pages.
+    #[cfg(feature = "hub")]
+    Hub(crate::hub::HubArgs),
 }
 
 /// Exit codes: 0 success; 1 a usage error or a runtime failure (a port in use, an upstream
@@ -58,6 +61,8 @@ pub fn main() -> ExitCode {
         Command::Mutate(args) => crate::mutate::run(args),
         Command::Load(args) => crate::load::run(*args),
         Command::Merge(args) => crate::load::merge(args),
+        #[cfg(feature = "hub")]
+        Command::Hub(args) => crate::hub::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

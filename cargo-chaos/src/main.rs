@@ -1,6 +1,8 @@
 //! `cargo chaos`: thin entry point; the work is in `cli`.
 
 mod cli;
+#[cfg(feature = "hub")]
+mod hub;
 mod load;
 mod mutate;
 mod proxy;

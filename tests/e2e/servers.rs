@@ -150,8 +150,16 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        // runuser forwards signals; SIGKILL on it would orphan postgres, so ask postgres to stop.
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        // runuser does not forward SIGINT, and SIGKILL on it would orphan postgres: ask
+        // postgres itself to stop (fast: disconnect clients), and wait for it.
+        let _ = as_user(&find("pg_ctl", "apt-get install postgresql"))
+            .arg("stop")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "fast", "-w", "-t", "10"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

@@ -29,7 +29,7 @@ use self::lab::{INTERRUPTED, TestTool};
 use self::outcome::{Outcome, Status, Verdict};
 use self::report::Output;
 use self::scratch::Scratch;
-use self::workspace::Workspace;
+use self::workspace::{Package, Workspace};
 
 /// Exit codes, as cargo-mutants documents them.
 pub mod exit {
@@ -91,9 +91,8 @@ pub struct MutateArgs {
 #[derive(Debug, Clone)]
 struct Planned {
     mutant: Mutant,
-    package: String,
-    /// `name@version`, for cargo's `--package`.
-    spec: String,
+    /// Its package (`spec` is for cargo's `--package`).
+    package: Arc<Package>,
     source: Arc<String>,
 }
 
@@ -142,23 +141,19 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
 
     eprintln!("copying {} to a scratch dir", workspace.root.display());
     let first = Scratch::copy(&workspace.root)?;
-    let packages: Vec<String> = {
-        let mut p: Vec<String> = planned.iter().map(|m| m.spec.clone()).collect();
-        p.sort();
-        p.dedup();
+    let packages: Vec<Arc<Package>> = {
+        let mut p: Vec<Arc<Package>> = planned.iter().map(|m| Arc::clone(&m.package)).collect();
+        p.sort_by(|a, b| a.spec.cmp(&b.spec));
+        p.dedup_by(|a, b| a.spec == b.spec);
         p
     };
     let mut baseline_log = String::new();
     let mut slowest = Duration::ZERO;
     for package in &packages {
-        let (build, test) = lab::commands(tool, package);
-        eprintln!("baseline: building and testing {package}");
-        let built = lab::phase("Build", first.path(), &build, None, &mut baseline_log);
-        let tested = if built.status == Status::Success {
-            Some(lab::phase("Test", first.path(), &test, None, &mut baseline_log))
-        } else {
-            None
-        };
+        eprintln!("baseline: building and testing {}", package.spec);
+        // The same path as a mutant's, so the timeout derived from it fits.
+        let tested =
+            lab::build_and_test(first.path(), package, tool, None, None, &mut baseline_log).get(1).cloned();
         output.write("baseline.log", &baseline_log)?;
         if INTERRUPTED.load(Ordering::SeqCst) {
             return Ok(exit::INTERRUPTED);
@@ -167,7 +162,8 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
             Some(t) if t.status == Status::Success => slowest = slowest.max(t.duration),
             _ => {
                 eprintln!(
-                    "error: the unmutated tree of `{package}` does not build or its tests fail; see {}",
+                    "error: the unmutated tree of `{}` does not build or its tests fail; see {}",
+                    package.spec,
                     output.dir().join("baseline.log").display()
                 );
                 return Ok(exit::BASELINE);
@@ -203,7 +199,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
                     let Some(p) = planned.get(index) else { break };
                     let mut log = String::new();
                     let (verdict, phases) =
-                        lab::test_mutant(scratch.path(), &p.mutant, &p.spec, tool, timeout, &mut log);
+                        lab::test_mutant(scratch.path(), &p.mutant, &p.package, tool, timeout, &mut log);
                     if INTERRUPTED.load(Ordering::SeqCst) {
                         break; // killed mid-run: not a verdict
                     }
@@ -215,7 +211,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
                     progress.done(verdict, &p.mutant.name);
                     outcomes.lock().unwrap_or_else(PoisonError::into_inner).push(Outcome {
                         mutant: p.mutant.clone(),
-                        package: p.package.clone(),
+                        package: p.package.name.clone(),
                         verdict,
                         phases,
                         log_path,
@@ -276,6 +272,7 @@ fn plan(workspace: &Workspace, args: &MutateArgs) -> anyhow::Result<Vec<Planned>
         if !args.packages.is_empty() && !args.packages.contains(&package.name) {
             continue;
         }
+        let shared = Arc::new(package.clone());
         for file in &package.sources {
             if !args.files.is_empty() && !args.files.iter().any(|g| glob::matches(g, file)) {
                 continue;
@@ -306,12 +303,7 @@ fn plan(workspace: &Workspace, args: &MutateArgs) -> anyhow::Result<Vec<Planned>
                         continue;
                     }
                 }
-                planned.push(Planned {
-                    mutant,
-                    package: package.name.clone(),
-                    spec: package.spec.clone(),
-                    source: Arc::clone(&source),
-                });
+                planned.push(Planned { mutant, package: Arc::clone(&shared), source: Arc::clone(&source) });
             }
         }
     }
@@ -334,7 +326,7 @@ fn parse_shard(text: &str) -> anyhow::Result<(usize, usize)> {
 fn list(planned: &[Planned], json: bool) {
     if json {
         let all: Vec<serde_json::Value> =
-            planned.iter().map(|p| outcome::mutant_json(&p.mutant, &p.package)).collect();
+            planned.iter().map(|p| outcome::mutant_json(&p.mutant, &p.package.name)).collect();
         println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
     } else {
         for p in planned {

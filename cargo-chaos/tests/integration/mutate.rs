@@ -108,6 +108,11 @@ fn weak_tests_leave_missed_mutants_and_the_tree_untouched() {
     assert!(!greeting.is_empty() && greeting.iter().all(|v| v == "MissedMutant"), "greeting: {greeting:?}");
     assert!(verdict("clamp_percent").iter().any(|v| v == "MissedMutant"));
     assert_eq!(verdict("token"), ["Unviable"], "a mutant that does not build is unviable, not caught");
+    let double = verdict("double");
+    assert!(
+        double.len() >= 2 && double.iter().all(|v| v == "CaughtMutant"),
+        "only a doctest checks double: its mutants are caught only if doctests run: {double:?}"
+    );
     let verdicts: Vec<String> = outcomes["outcomes"]
         .as_array()
         .unwrap()

@@ -29,6 +29,15 @@ pub fn token() -> Token {
     Token(7)
 }
 
+/// Doubles `n`. Only this doctest checks it: its mutants are caught only if doctests run.
+///
+/// ```
+/// assert_eq!(weak::double(21), 42);
+/// ```
+pub fn double(n: u32) -> u32 {
+    n * 2
+}
+
 #[mutants::skip]
 pub fn skipped(x: u32) -> u32 {
     x + 1

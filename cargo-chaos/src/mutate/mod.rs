@@ -82,6 +82,10 @@ pub struct MutateArgs {
     /// The test runner (default cargo).
     #[arg(long, value_enum)]
     test_tool: Option<TestTool>,
+    /// Keep the profile's debug info in the mutants' builds (by default they build with
+    /// `CARGO_PROFILE_DEV_DEBUG=0`, faster; only a test reading its own debug info would care).
+    #[arg(long)]
+    debuginfo: bool,
     /// Where `mutate/` is written (default: chaos.out in the project).
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -121,6 +125,7 @@ pub fn run(args: MutateArgs) -> anyhow::Result<u8> {
     let args = merge(args, config::MutateConfig::load(&workspace.root)?);
     let tool = args.test_tool.unwrap_or(TestTool::Cargo);
     let jobs = args.jobs.unwrap_or(1).max(1);
+    lab::keep_debuginfo(args.debuginfo);
     let planned = plan(&workspace, &args)?;
     if args.list {
         list(&planned, args.json);

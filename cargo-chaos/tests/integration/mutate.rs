@@ -128,6 +128,10 @@ fn weak_tests_leave_missed_mutants_and_the_tree_untouched() {
     insta::assert_snapshot!("weak_outcomes", verdicts.join("\n"));
     let missed = std::fs::read_to_string(out.join("missed.txt")).unwrap();
     assert!(missed.lines().any(|l| l.contains("greeting")), "{missed}");
+    // Mutants build without debug info (faster), and the logs say so.
+    let log = std::fs::read_dir(out.join("log")).unwrap().next().unwrap().unwrap().path();
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains("*** Build: CARGO_PROFILE_DEV_DEBUG=0 "), "{log}");
     assert!(stdout.contains("MISSED") && stdout.contains("mutants tested in"), "{stdout}");
     assert!(std::fs::read_dir(out.join("diff")).unwrap().count() > 0);
     assert_eq!(

@@ -6,9 +6,19 @@
 //! two extra genres of our own: negating `if`/`while` conditions, and swapping `break` and
 //! `continue`.
 //!
-//! Since mutants found here may be switched on at run time, nothing is generated inside
-//! const contexts (const and static items, const fns, array lengths, enum discriminants,
-//! const generic arguments and `const {}` blocks), nor inside `unsafe` code.
+//! Like cargo-mutants, mutants are also generated in const contexts: the bodies of const fns,
+//! the initialisers of const and static items, `const {}` blocks, array lengths (in
+//! expressions and in types, including those of signatures and struct fields), enum
+//! discriminants, const generic arguments and defaults, and anything else reached through a
+//! type, a generic parameter or a pattern. Such a mutant is marked by
+//! [`Mutant::const_context`]: it is evaluated at compile time, where a run-time switch can't
+//! reach, so an engine that builds once and switches mutants on at run time has to rebuild
+//! for it instead.
+//!
+//! Unlike cargo-mutants, which skips only `unsafe fn`s, nothing is generated inside `unsafe`
+//! blocks either; and skip attributes and `#[cfg(test)]` are honoured on every item (consts,
+//! statics, types, enums and their variants, struct fields), where cargo-mutants looks for
+//! them only on functions, impls, traits, modules and some expressions.
 
 use proc_macro2::{Delimiter, LineColumn, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
@@ -86,6 +96,10 @@ pub struct Mutant {
     pub return_type: Option<String>,
     /// A name like `src/lib.rs:3:7: replace + with - in add`, as cargo-mutants names mutants.
     pub name: String,
+    /// True if the mutated code is evaluated at compile time (a const fn, a const or static
+    /// initialiser, a `const {}` block, an array length, an enum discriminant, a const generic
+    /// argument, a type or a pattern), so that it can't be switched on at run time.
+    pub const_context: bool,
 }
 
 /// Find all the mutants in one source file, sorted by `(start, end, replacement)`.
@@ -104,6 +118,7 @@ pub fn discover(file: &str, source: &str) -> Result<Vec<Mutant>, syn::Error> {
         namespace: Vec::new(),
         functions: Vec::new(),
         loops: Vec::new(),
+        const_depth: 0,
         mutants: Vec::new(),
     };
     finder.visit_file(&syntax);
@@ -350,7 +365,7 @@ fn expr_attrs(expr: &Expr) -> &[Attribute] {
 
 /// True if a function should not be mutated at all, nor anything inside it.
 fn fn_excluded(sig: &Signature, attrs: &[Attribute]) -> bool {
-    sig.unsafety.is_some() || sig.constness.is_some() || attrs_excluded(attrs)
+    sig.unsafety.is_some() || attrs_excluded(attrs)
 }
 
 /// True if the expression is a `let`, or a `&&` chain containing one, which can't be negated
@@ -683,6 +698,8 @@ struct Finder<'s> {
     namespace: Vec<String>,
     functions: Vec<FnContext>,
     loops: Vec<LoopScope>,
+    /// How many const contexts we are in.
+    const_depth: usize,
     mutants: Vec<Mutant>,
 }
 
@@ -762,6 +779,7 @@ impl Finder<'_> {
             function: function.map(|f| f.name.clone()),
             return_type: function.filter(|f| !f.return_type.is_empty()).map(|f| f.return_type.clone()),
             name,
+            const_context: self.const_depth > 0,
         });
     }
 
@@ -782,15 +800,34 @@ impl Finder<'_> {
         self.loops.pop();
     }
 
-    /// Generate the mutants of a function with a non-empty body, and of everything in it.
-    fn function(&mut self, sig: &Signature, block: &Block) {
+    /// Visit code evaluated at compile time, which no `break` or `continue` can leave.
+    fn in_const(&mut self, f: impl FnOnce(&mut Self)) {
+        self.const_depth += 1;
+        self.in_loop_scope(LoopScope::Barrier, f);
+        self.const_depth -= 1;
+    }
+
+    /// Generate the mutants of a function with a non-empty body, and of everything in it,
+    /// signature included, which `visit` walks as `syn::visit` would.
+    fn function(&mut self, sig: &Signature, block: &Block, visit: impl FnOnce(&mut Self)) {
         if block.stmts.is_empty() {
             return;
         }
         self.namespace.push(sig.ident.to_string());
         self.functions.push(FnContext { name: self.namespace.join("::"), return_type: pretty(&sig.output) });
-        self.fn_value_mutants(sig, block);
-        self.in_loop_scope(LoopScope::Barrier, |v| v.visit_block(block));
+        let body = |v: &mut Self| {
+            v.fn_value_mutants(sig, block);
+            v.in_loop_scope(LoopScope::Barrier, visit);
+        };
+        if sig.constness.is_some() {
+            self.in_const(body);
+        } else {
+            // A function's body runs at run time even if the function is declared inside a
+            // const context, like a block initialising a static.
+            let const_depth = std::mem::take(&mut self.const_depth);
+            body(self);
+            self.const_depth = const_depth;
+        }
         self.functions.pop();
         self.namespace.pop();
     }
@@ -832,14 +869,14 @@ impl<'ast> Visit<'ast> for Finder<'_> {
 
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
         if !fn_excluded(&i.sig, &i.attrs) {
-            self.function(&i.sig, &i.block);
+            self.function(&i.sig, &i.block, |v| visit::visit_item_fn(v, i));
         }
     }
 
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
         // Constructors named `new` are left alone: there is rarely a good alternative.
         if !fn_excluded(&i.sig, &i.attrs) && i.sig.ident != "new" {
-            self.function(&i.sig, &i.block);
+            self.function(&i.sig, &i.block, |v| visit::visit_impl_item_fn(v, i));
         }
     }
 
@@ -848,7 +885,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             && i.sig.ident != "new"
             && let Some(block) = &i.default
         {
-            self.function(&i.sig, block);
+            self.function(&i.sig, block, |v| visit::visit_trait_item_fn(v, i));
         }
     }
 
@@ -863,14 +900,12 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             Some((_, trait_path, _)) => format!("<impl {} for {type_name}>", pretty(trait_path)),
             None => type_name,
         };
-        self.in_namespace(name, |v| i.items.iter().for_each(|item| v.visit_impl_item(item)));
+        self.in_namespace(name, |v| visit::visit_item_impl(v, i));
     }
 
     fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
         if !attrs_excluded(&i.attrs) {
-            self.in_namespace(i.ident.to_string(), |v| {
-                i.items.iter().for_each(|item| v.visit_trait_item(item));
-            });
+            self.in_namespace(i.ident.to_string(), |v| visit::visit_item_trait(v, i));
         }
     }
 
@@ -882,23 +917,125 @@ impl<'ast> Visit<'ast> for Finder<'_> {
         self.in_namespace(name, |v| visit::visit_item_mod(v, i));
     }
 
-    // Const contexts, which can't be switched at run time, and items with no code.
-    fn visit_item_const(&mut self, _: &'ast syn::ItemConst) {}
-    fn visit_item_static(&mut self, _: &'ast syn::ItemStatic) {}
-    fn visit_impl_item_const(&mut self, _: &'ast syn::ImplItemConst) {}
-    fn visit_trait_item_const(&mut self, _: &'ast syn::TraitItemConst) {}
-    fn visit_item_enum(&mut self, _: &'ast syn::ItemEnum) {}
-    fn visit_item_struct(&mut self, _: &'ast syn::ItemStruct) {}
-    fn visit_item_union(&mut self, _: &'ast syn::ItemUnion) {}
-    fn visit_expr_const(&mut self, _: &'ast syn::ExprConst) {}
-    fn visit_type(&mut self, _: &'ast Type) {}
-    fn visit_generics(&mut self, _: &'ast syn::Generics) {}
-    fn visit_generic_argument(&mut self, _: &'ast GenericArgument) {}
-    fn visit_pat(&mut self, _: &'ast syn::Pat) {}
+    // Const contexts. Unlike cargo-mutants, skip attributes and `#[cfg(test)]` are honoured
+    // on all these items too.
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        if !attrs_excluded(&i.attrs) {
+            self.in_const(|v| visit::visit_item_const(v, i));
+        }
+    }
+
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        if !attrs_excluded(&i.attrs) {
+            self.in_const(|v| visit::visit_item_static(v, i));
+        }
+    }
+
+    fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+        if !attrs_excluded(&i.attrs) {
+            self.in_const(|v| visit::visit_impl_item_const(v, i));
+        }
+    }
+
+    fn visit_trait_item_const(&mut self, i: &'ast syn::TraitItemConst) {
+        if !attrs_excluded(&i.attrs) {
+            self.in_const(|v| visit::visit_trait_item_const(v, i));
+        }
+    }
+
+    fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
+        if !attrs_excluded(&i.attrs) {
+            visit::visit_item_enum(self, i);
+        }
+    }
+
+    fn visit_variant(&mut self, i: &'ast syn::Variant) {
+        // The discriminant is a const context, and so are the fields' types.
+        if !attrs_excluded(&i.attrs) {
+            self.in_const(|v| visit::visit_variant(v, i));
+        }
+    }
+
+    fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+        if !attrs_excluded(&i.attrs) {
+            visit::visit_item_struct(self, i);
+        }
+    }
+
+    fn visit_item_union(&mut self, i: &'ast syn::ItemUnion) {
+        if !attrs_excluded(&i.attrs) {
+            visit::visit_item_union(self, i);
+        }
+    }
+
+    fn visit_field(&mut self, i: &'ast syn::Field) {
+        if !attrs_excluded(&i.attrs) {
+            visit::visit_field(self, i);
+        }
+    }
+
+    fn visit_item_type(&mut self, i: &'ast syn::ItemType) {
+        if !attrs_excluded(&i.attrs) {
+            visit::visit_item_type(self, i);
+        }
+    }
+
+    fn visit_impl_item_type(&mut self, i: &'ast syn::ImplItemType) {
+        if !attrs_excluded(&i.attrs) {
+            visit::visit_impl_item_type(self, i);
+        }
+    }
+
+    fn visit_trait_item_type(&mut self, i: &'ast syn::TraitItemType) {
+        if !attrs_excluded(&i.attrs) {
+            visit::visit_trait_item_type(self, i);
+        }
+    }
+
+    fn visit_item_foreign_mod(&mut self, i: &'ast syn::ItemForeignMod) {
+        if !attrs_excluded(&i.attrs) {
+            visit::visit_item_foreign_mod(self, i);
+        }
+    }
+
+    fn visit_foreign_item(&mut self, i: &'ast syn::ForeignItem) {
+        let attrs = match i {
+            syn::ForeignItem::Fn(f) => &f.attrs,
+            syn::ForeignItem::Static(s) => &s.attrs,
+            syn::ForeignItem::Type(t) => &t.attrs,
+            syn::ForeignItem::Macro(m) => &m.attrs,
+            _ => return,
+        };
+        if !attrs_excluded(attrs) {
+            visit::visit_foreign_item(self, i);
+        }
+    }
+
+    fn visit_expr_const(&mut self, i: &'ast syn::ExprConst) {
+        self.in_const(|v| visit::visit_expr_const(v, i));
+    }
+
+    // Expressions in types (array lengths, const generic arguments), in generic parameters
+    // (const defaults) and in patterns are all evaluated at compile time.
+    fn visit_type(&mut self, i: &'ast Type) {
+        self.in_const(|v| visit::visit_type(v, i));
+    }
+
+    fn visit_generics(&mut self, i: &'ast syn::Generics) {
+        self.in_const(|v| visit::visit_generics(v, i));
+    }
+
+    fn visit_generic_argument(&mut self, i: &'ast GenericArgument) {
+        self.in_const(|v| visit::visit_generic_argument(v, i));
+    }
+
+    fn visit_pat(&mut self, i: &'ast syn::Pat) {
+        self.in_const(|v| visit::visit_pat(v, i));
+    }
 
     fn visit_expr_repeat(&mut self, i: &'ast syn::ExprRepeat) {
-        // The length is a const context.
         self.visit_expr(&i.expr);
+        self.in_const(|v| v.visit_expr(&i.len));
     }
 
     fn visit_expr_unsafe(&mut self, _: &'ast syn::ExprUnsafe) {}
@@ -1568,6 +1705,7 @@ mod nested {
                 function: Some("add".into()),
                 return_type: Some("-> i32".into()),
                 name: "src/x.rs:2:7: replace + with - in add".into(),
+                const_context: false,
             }
         );
         let zero = mutants.iter().find(|m| m.replacement == "0").unwrap();
@@ -2076,27 +2214,52 @@ impl<W: Write> Write for FmtToIoWrite<W> {
     }
 
     #[test]
-    fn skipped_unsafe_const_and_macros() {
+    fn skipped_unsafe_and_macros() {
         let skipped = [
             "unsafe fn f() -> usize { 2 + 3 }",
             "impl S { unsafe fn f(&self) -> usize { 2 + 3 } }",
-            "const fn f() -> usize { 2 + 3 }",
-            "impl S { const fn f() -> usize { 2 + 3 } }",
-            "const X: usize = 2 + 3;",
-            "static X: usize = 2 + 3;",
-            "impl S { const X: usize = 2 + 3; }",
-            "trait T { const X: usize = 2 + 3; }",
-            "enum E { A = 1 << 2, B = 3 + 1 }",
-            "struct S { a: [u8; 2 + 2] }",
+            "const unsafe fn f() -> usize { 2 + 3 }",
             "macro_rules! m { () => { 1 + 1 } }",
             "m! { fn f() -> u8 { 1 + 1 } }",
+            "const X: u8 = m!(1 + 1);",
             "fn f() {}",
+            "const fn f() {}",
         ];
         for source in skipped {
             assert_eq!(names(source), Vec::<String>::new(), "for {source:?}");
         }
-        // Inside a mutated function: unsafe blocks, const contexts, macro arguments and
-        // `with_capacity` arguments are left alone.
+        // The body of a const fn holding an unsafe block is replaced, but nothing inside the
+        // block is mutated, unlike in cargo-mutants.
+        assert_eq!(
+            names("const fn f(p: *const u8) -> u8 { unsafe { *p + 1 } }"),
+            ["src/lib.rs:1:34: replace f -> u8 with 0", "src/lib.rs:1:34: replace f -> u8 with 1"]
+        );
+    }
+
+    #[test]
+    fn skip_attributes_on_const_items() {
+        // cargo-mutants ignores these attributes on items other than functions, impls, traits
+        // and modules; we honour them everywhere.
+        let skipped = [
+            "#[mutants::skip] const X: u8 = 1 + 1;",
+            "#[cfg(test)] static X: u8 = 1 + 1;",
+            "#[chaos_skip] enum E { A = 1 + 1 }",
+            "enum E { #[mutants::skip] A = 1 + 1 }",
+            "#[mutants::skip] struct S { a: [u8; 1 + 1] }",
+            "struct S { #[mutants::skip] a: [u8; 1 + 1] }",
+            "#[mutants::skip] type A = [u8; 1 + 1];",
+            "impl S { #[mutants::skip] const X: u8 = 1 + 1; }",
+            "trait T { #[cfg(test)] const X: u8 = 1 + 1; }",
+            "#[cfg(test)] extern \"C\" { static X: [u8; 1 + 1]; }",
+        ];
+        for source in skipped {
+            assert_eq!(names(source), Vec::<String>::new(), "for {source:?}");
+        }
+    }
+
+    #[test]
+    fn const_contexts_like_cargo_mutants() {
+        // The names cargo-mutants 27.1.0 lists for this source, but for the unsafe block on line 2.
         let source = "fn f(p: *const u8) {
     let a = unsafe { *p + 1 };
     let b = [0u8; 2 * 2];
@@ -2109,11 +2272,92 @@ impl<W: Write> Write for FmtToIoWrite<W> {
     let v = Vec::with_capacity(8 + 8);
     let w = v.with_capacity(9 + 9);
     let x = [a; N] == [b; N - 1];
-}";
+}
+const fn cf() -> usize { 2 + 3 }
+impl S { const fn m() -> usize { -3 } }
+const X: usize = 2 + 3;
+static Y: usize = 2 + 3;
+impl S { const A: usize = 2 + 3; }
+trait T { const B: usize = 2 + 3; }
+enum E { A = 1 << 2, B = 3 + 1 }
+struct St { a: [u8; 2 + 2] }
+type Al = [u8; 2 - 1];
+fn gen<const N: usize>(a: [u8; N * 2]) -> u8 { a[0] }
+";
+        let mutants = discover("src/lib.rs", source).unwrap();
+        let listed: Vec<(bool, &str)> = mutants.iter().map(|m| (m.const_context, m.name.as_str())).collect();
         assert_eq!(
-            names(source),
-            ["src/lib.rs:2:5: replace f with ()", "src/lib.rs:12:20: replace == with != in f"]
+            listed,
+            [
+                (false, "src/lib.rs:2:5: replace f with ()"),
+                (true, "src/lib.rs:3:21: replace * with + in f"),
+                (true, "src/lib.rs:3:21: replace * with / in f"),
+                (true, "src/lib.rs:4:19: replace + with * in f"),
+                (true, "src/lib.rs:4:19: replace + with - in f"),
+                (true, "src/lib.rs:5:21: replace + with * in f"),
+                (true, "src/lib.rs:5:21: replace + with - in f"),
+                (true, "src/lib.rs:6:23: replace + with * in f"),
+                (true, "src/lib.rs:6:23: replace + with - in f"),
+                (true, "src/lib.rs:7:21: replace + with * in f"),
+                (true, "src/lib.rs:7:21: replace + with - in f"),
+                (true, "src/lib.rs:8:22: replace + with * in f"),
+                (true, "src/lib.rs:8:22: replace + with - in f"),
+                (false, "src/lib.rs:12:20: replace == with != in f"),
+                (true, "src/lib.rs:12:29: replace - with + in f"),
+                (true, "src/lib.rs:12:29: replace - with / in f"),
+                (true, "src/lib.rs:14:26: replace cf -> usize with 0"),
+                (true, "src/lib.rs:14:26: replace cf -> usize with 1"),
+                (true, "src/lib.rs:14:28: replace + with * in cf"),
+                (true, "src/lib.rs:14:28: replace + with - in cf"),
+                (true, "src/lib.rs:15:34: delete - in S::m"),
+                (true, "src/lib.rs:15:34: replace S::m -> usize with 0"),
+                (true, "src/lib.rs:15:34: replace S::m -> usize with 1"),
+                (true, "src/lib.rs:16:20: replace + with *"),
+                (true, "src/lib.rs:16:20: replace + with -"),
+                (true, "src/lib.rs:17:21: replace + with *"),
+                (true, "src/lib.rs:17:21: replace + with -"),
+                (true, "src/lib.rs:18:29: replace + with *"),
+                (true, "src/lib.rs:18:29: replace + with -"),
+                (true, "src/lib.rs:19:30: replace + with *"),
+                (true, "src/lib.rs:19:30: replace + with -"),
+                (true, "src/lib.rs:20:16: replace << with >>"),
+                (true, "src/lib.rs:20:28: replace + with *"),
+                (true, "src/lib.rs:20:28: replace + with -"),
+                (true, "src/lib.rs:21:23: replace + with *"),
+                (true, "src/lib.rs:21:23: replace + with -"),
+                (true, "src/lib.rs:22:18: replace - with +"),
+                (true, "src/lib.rs:22:18: replace - with /"),
+                (true, "src/lib.rs:23:34: replace * with + in gen"),
+                (true, "src/lib.rs:23:34: replace * with / in gen"),
+                (false, "src/lib.rs:23:48: replace gen -> u8 with 0"),
+                (false, "src/lib.rs:23:48: replace gen -> u8 with 1"),
+            ]
         );
+    }
+
+    #[test]
+    fn const_context_ends_at_a_nested_function_and_our_genres_apply_inside_it() {
+        // A function declared in a static's initialiser runs at run time; a const fn's body
+        // gets our own genres too.
+        let source = "static F: fn() -> u8 = { fn g() -> u8 { 1 + 1 } g };
+const fn h(mut i: u8) -> u8 { while i < 3 { i += 1; if i == 2 { break; } } i }
+";
+        let mutants = discover("src/lib.rs", source).unwrap();
+        let listed: Vec<(bool, &str)> = mutants.iter().map(|m| (m.const_context, m.name.as_str())).collect();
+        assert_eq!(
+            &listed[..4],
+            [
+                (false, "src/lib.rs:1:41: replace g -> u8 with 0"),
+                (false, "src/lib.rs:1:41: replace g -> u8 with 1"),
+                (false, "src/lib.rs:1:43: replace + with * in g"),
+                (false, "src/lib.rs:1:43: replace + with - in g"),
+            ]
+        );
+        assert!(listed[4..].iter().all(|(c, _)| *c), "{listed:?}");
+        assert!(
+            listed.contains(&(true, "src/lib.rs:2:37: replace while condition i < 3 with !(i < 3) in h"))
+        );
+        assert!(listed.contains(&(true, "src/lib.rs:2:65: replace break with continue in h")));
     }
 
     #[test]
@@ -2129,24 +2373,33 @@ impl<W: Write> Write for FmtToIoWrite<W> {
                 panic!("{} gives code that doesn't parse: {err}\n{}", m.name, diff(&source, m));
             }
         }
-        // Nothing from const items, const fns, unsafe blocks, enum discriminants, or tests.
+        // Nothing from unsafe blocks, `with_capacity` arguments, `Default` impls or tests.
         for m in &mutants {
-            for skipped in ["const_add", "it_works", "<impl Default"] {
+            for skipped in ["it_works", "<impl Default"] {
                 assert!(!m.name.contains(skipped), "{}", m.name);
             }
             // The body of a function holding an unsafe block is replaced, but nothing inside the block.
             assert!(!m.name.contains("in uses_unsafe"), "{}", m.name);
-            for skipped in
-                ["4 * 1024", "[&str; 2 + 1]", "1 << 3", "3 * 2]", "with_capacity(self.tags.len() * 2)"]
-            {
-                let at = source.find(skipped).unwrap();
-                assert!(
-                    m.genre == Genre::FnValue || !(at..at + skipped.len()).contains(&m.start),
-                    "{}",
-                    m.name
-                );
-            }
+            let at = source.find("with_capacity(self.tags.len() * 2)").unwrap();
+            assert!(!(at..at + 34).contains(&m.start), "{}", m.name);
         }
+        // Const items, const fns, array lengths and enum discriminants are mutated, and marked.
+        for code in ["4 * 1024", "[&str; 2 + 1]", "1 << 3", "3 * 2]", "a + 1\n}"] {
+            let at = source.find(code).unwrap();
+            let inside: Vec<&Mutant> =
+                mutants.iter().filter(|m| (at..at + code.len()).contains(&m.start)).collect();
+            assert!(!inside.is_empty(), "nothing in {code}");
+            assert!(inside.iter().all(|m| m.const_context), "{inside:?}");
+        }
+        assert!(
+            mutants.iter().any(|m| m.name.ends_with("replace const_add -> u32 with 0") && m.const_context)
+        );
+        assert!(
+            mutants
+                .iter()
+                .filter(|m| m.const_context)
+                .all(|m| m.genre != Genre::FnValue || m.name.contains("const_add"))
+        );
         let all_names: Vec<&str> = mutants.iter().map(|m| m.name.as_str()).collect();
         for expected in [
             "src/lib.rs:29:9: replace Area::is_big -> bool with false",

@@ -111,7 +111,8 @@ impl Outcome {
     }
 }
 
-/// A mutant as cargo-mutants' `mutants.json` describes it, plus ours (`genre` spelled alike).
+/// A mutant as cargo-mutants' `mutants.json` describes it (`genre` spelled alike), plus ours:
+/// `const_context`, true for a mutant in code evaluated at compile time.
 pub fn mutant_json(m: &Mutant, package: &str) -> Value {
     let span = json!({
         "start": {"line": m.line, "column": m.column},
@@ -128,5 +129,6 @@ pub fn mutant_json(m: &Mutant, package: &str) -> Value {
         "span": span,
         "replacement": m.replacement,
         "genre": m.genre.as_str(),
+        "const_context": m.const_context,
     })
 }

@@ -81,6 +81,8 @@ fn list_names_the_mutants_and_skips_tests_and_marked_items() {
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), names.len());
     assert_eq!(parsed[0]["package"], "weak");
+    // Our extra field: the weak fixture has no const context.
+    assert!(parsed.as_array().unwrap().iter().all(|m| m["const_context"] == false), "{json}");
 }
 
 #[test]
@@ -112,6 +114,13 @@ fn weak_tests_leave_missed_mutants_and_the_tree_untouched() {
     assert!(
         double.len() >= 2 && double.iter().all(|v| v == "CaughtMutant"),
         "only a doctest checks double: its mutants are caught only if doctests run: {double:?}"
+    );
+    assert!(
+        outcomes["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["scenario"]["Mutant"]["const_context"] == false)
     );
     let verdicts: Vec<String> = outcomes["outcomes"]
         .as_array()

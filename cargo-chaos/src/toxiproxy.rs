@@ -226,7 +226,13 @@ fn build_fault(
         "bandwidth" => Fault::bandwidth(uint(attrs, "rate")?.saturating_mul(1000)),
         "slow_close" => Fault::slow_close(ms("delay")?),
         "timeout" => Fault::timeout(ms("timeout")?),
-        "reset_peer" => Fault::reset_peer().after(ms("timeout")?),
+        // Toxiproxy's reset_peer drops the first data and resets `timeout` after it. With 0 that is
+        // our `reset`; with more, our `reset_peer` resets `timeout` after the connection starts
+        // and lets data through until then (see README).
+        "reset_peer" => match ms("timeout")? {
+            t if t.is_zero() => Fault::reset(),
+            t => Fault::reset_peer().after(t),
+        },
         "slicer" => {
             let size = |k: &str| uint(attrs, k).map(|n| usize::try_from(n).unwrap_or(usize::MAX));
             Fault::slicer(
@@ -290,9 +296,9 @@ fn toxic_input(v: &Value) -> Result<Toxic, ApiError> {
             other => return Err(bad(format!("unknown toxic field `{other}`"))),
         }
     }
-    let kind = kind.ok_or_else(|| bad("toxic field `type` is missing"))?;
+    let kind = kind.ok_or_else(|| bad("missing required field: type"))?;
     if stream != "upstream" && stream != "downstream" {
-        return Err(bad(format!("invalid stream `{stream}`: must be upstream or downstream")));
+        return Err(bad(format!("stream was invalid, can be either upstream or downstream: got `{stream}`")));
     }
     let fault = build_fault(&kind, &stream, toxicity, &mut attributes)?;
     let name = name.filter(|n| !n.is_empty()).unwrap_or_else(|| format!("{kind}_{stream}"));
@@ -394,15 +400,14 @@ impl Api {
     }
 
     fn new_entry(input: ProxyInput) -> Result<Entry, ApiError> {
-        let name =
-            input.name.filter(|n| !n.is_empty()).ok_or_else(|| bad("proxy field `name` is missing"))?;
+        let name = input.name.filter(|n| !n.is_empty()).ok_or_else(|| bad("missing required field: name"))?;
         if name.contains('/') {
             return Err(bad(format!("proxy name `{name}` must not contain `/`")));
         }
         let upstream = input
             .upstream
             .filter(|u| !u.is_empty())
-            .ok_or_else(|| bad("proxy field `upstream` is missing"))?;
+            .ok_or_else(|| bad("missing required field: upstream"))?;
         let listen = input.listen.filter(|l| !l.is_empty()).unwrap_or_else(|| "127.0.0.1:0".to_string());
         Ok(Entry {
             name,
@@ -438,9 +443,15 @@ impl Api {
             _ => return Err(bad("bad request body: populate takes a JSON list of proxies")),
         };
         // Check them all before changing anything.
-        let mut entries = Vec::new();
-        for v in &list {
-            entries.push(Self::new_entry(proxy_input(v)?)?);
+        let mut entries: Vec<Entry> = Vec::new();
+        for (i, v) in list.iter().enumerate() {
+            let e = proxy_input(v)
+                .and_then(Self::new_entry)
+                .map_err(|e| ApiError { message: format!("{} at proxy {}", e.message, i + 1), ..e })?;
+            if entries.iter().any(|x| x.name == e.name) {
+                return Err(bad(format!("duplicate proxy name `{}` at proxy {}", e.name, i + 1)));
+            }
+            entries.push(e);
         }
         let mut map = self.lock();
         let mut out = Vec::new();

@@ -267,7 +267,8 @@ fn enable_disable_reset_and_populate() {
     assert_eq!(r.json()["enabled"], json!(false));
     assert_eq!(connect(listen).err().map(|e| e.kind()), Some(ErrorKind::ConnectionRefused));
 
-    let r = api.post("/proxies/db", &json!({"enabled": true}));
+    // PATCH, as Toxiproxy 2.6+ clients send it (POST is the older form).
+    let r = request(api.addr, "PATCH", "/proxies/db", Some(br#"{"enabled": true}"#));
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["listen"], json!(listen.to_string()), "the port is kept");
     round_trip(listen);
@@ -344,6 +345,27 @@ fn limit_data_closes_after_n_bytes_and_timeout_stops_data() {
 }
 
 #[test]
+fn reset_peer_drops_the_data_and_ends_the_connection() {
+    let api = Api::start(&[]);
+    let listen = api.create("rst", echo());
+    let r = api.post("/proxies/rst/toxics", &json!({"type": "reset_peer", "attributes": {"timeout": 0}}));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["attributes"], json!({"timeout": 0}));
+    // As Toxiproxy's with timeout 0: the first data is dropped and the connection reset.
+    let mut s = connect(listen).unwrap();
+    let t = Instant::now();
+    s.write_all(b"ping").unwrap();
+    let (got, ended) = read_all(&mut s);
+    assert!(got.is_empty(), "data passed reset_peer: {got:?}");
+    assert!(ended && t.elapsed() < Duration::from_secs(5), "reset_peer did not end the connection");
+    // timeout 0 again through an update, then removed: the echo works again.
+    let r = api.post("/proxies/rst/toxics/reset_peer_downstream", &json!({"toxicity": 0.0}));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["toxicity"], json!(0.0));
+    round_trip(listen);
+}
+
+#[test]
 fn bad_input_is_a_4xx_with_a_json_error() {
     let api = Api::start(&[]);
     let upstream = echo();
@@ -393,6 +415,13 @@ fn bad_input_is_a_4xx_with_a_json_error() {
     let r = api.post("/populate", &json!({"name": "x"}));
     assert_eq!(r.status, 400);
     assert!(r.error().contains("list"), "{}", r.error());
+    let dup = json!({"name": "x", "listen": "127.0.0.1:0", "upstream": upstream.to_string()});
+    let r = api.post("/populate", &json!([dup, dup]));
+    assert_eq!(r.status, 400);
+    assert!(r.error().contains("duplicate proxy name `x` at proxy 2"), "{}", r.error());
+    let r = api.post("/populate", &json!([{"name": "y"}]));
+    assert_eq!(r.status, 400);
+    assert!(r.error().contains("upstream at proxy 1"), "{}", r.error());
 
     // Still serving.
     assert_eq!(api.get("/proxies").json().as_object().unwrap().len(), 1);

@@ -222,8 +222,11 @@ fn build_fault(
     let ms = |key: &str| uint(attrs, key).map(Duration::from_millis);
     let fault = match kind {
         "latency" => Fault::latency(ms("latency")?).jitter(ms("jitter")?),
-        // Toxiproxy's rate is in KB/s, KB = 1000 bytes.
-        "bandwidth" => Fault::bandwidth(uint(attrs, "rate")?.saturating_mul(1000)),
+        // Toxiproxy's rate is in KB/s, KB = 1000 bytes; 0 is no limit there.
+        "bandwidth" => match uint(attrs, "rate")? {
+            0 => Fault::none(),
+            kb => Fault::bandwidth(kb.saturating_mul(1000)),
+        },
         "slow_close" => Fault::slow_close(ms("delay")?),
         "timeout" => Fault::timeout(ms("timeout")?),
         // Toxiproxy's reset_peer drops the first data and resets `timeout` after it. With 0 that is
@@ -641,8 +644,11 @@ mod tests {
         assert!(e.message.contains("latency"), "{e:?}");
         let e = toxic_input(&json!({"type": "latency", "attributes": {"rate": 1}})).unwrap_err();
         assert!(e.message.contains("rate"), "{e:?}");
-        let e = toxic_input(&json!({"type": "bandwidth"})).unwrap_err();
-        assert!(e.message.contains("bytes_per_sec"), "{e:?}");
+        let e = toxic_input(&json!({"type": "slicer"})).unwrap_err();
+        assert!(e.message.contains("average"), "{e:?}");
+        // Toxiproxy's bandwidth with rate 0 does not limit.
+        let t = toxic_input(&json!({"type": "bandwidth"})).unwrap();
+        assert_eq!(t.fault.kind, chaos_test::proxy::FaultKind::PassThrough);
         let e = toxic_input(&json!({"type": "latency", "toxicity": 2})).unwrap_err();
         assert!(e.message.contains("toxicity"), "{e:?}");
     }

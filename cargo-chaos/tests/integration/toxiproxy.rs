@@ -262,9 +262,18 @@ fn enable_disable_reset_and_populate() {
     let listen = api.create("db", upstream);
     round_trip(listen);
 
+    // Disabling closes the live connections too, at once.
+    let mut live = connect(listen).unwrap();
+    live.write_all(b"ping").unwrap();
+    let mut buf = [0; 4];
+    live.read_exact(&mut buf).unwrap();
+    let t = Instant::now();
     let r = api.post("/proxies/db", &json!({"enabled": false}));
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["enabled"], json!(false));
+    let (got, ended) = read_all(&mut live);
+    assert!(got.is_empty() && ended, "a live connection survived the disable");
+    assert!(t.elapsed() < Duration::from_secs(1), "disable took {:?}", t.elapsed());
     assert_eq!(connect(listen).err().map(|e| e.kind()), Some(ErrorKind::ConnectionRefused));
 
     // PATCH, as Toxiproxy 2.6+ clients send it (POST is the older form).
@@ -363,6 +372,22 @@ fn reset_peer_drops_the_data_and_ends_the_connection() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["toxicity"], json!(0.0));
     round_trip(listen);
+}
+
+#[test]
+fn bandwidth_slows_a_large_echo() {
+    let api = Api::start(&[]);
+    let listen = api.create("bw", echo());
+    // 20 KB/s downstream: 10,000 bytes take about half a second.
+    let r = api.post("/proxies/bw/toxics", &json!({"type": "bandwidth", "attributes": {"rate": 20}}));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let mut s = connect(listen).unwrap();
+    let t = Instant::now();
+    s.write_all(&[7; 10_000]).unwrap();
+    let mut back = vec![0; 10_000];
+    s.read_exact(&mut back).unwrap();
+    let took = t.elapsed();
+    assert!(took >= Duration::from_millis(350) && took < Duration::from_secs(5), "{took:?}");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chaos_test::proxy::{Fault, FaultProxy};
+use chaos_test::proxy::{Fault, FaultProxy, ProxyError};
 use serde_json::{Map, Value, json};
 
 /// The Toxiproxy version we answer on `GET /version` (the API we follow).
@@ -97,7 +97,11 @@ impl Entry {
         for f in &self.base {
             builder = builder.fault(f.clone());
         }
-        let proxy = builder.start().map_err(|e| err(409, format!("proxy {}: {e}", self.name)))?;
+        let proxy = builder.start().map_err(|e| {
+            // A listen address in use is a conflict; an upstream that does not resolve, bad input.
+            let status = if matches!(e, ProxyError::Bind { .. }) { 409 } else { 400 };
+            err(status, format!("proxy {}: {e}", self.name))
+        })?;
         self.listen = proxy.addr().to_string();
         for t in &mut self.toxics {
             t.id = proxy.add(t.fault.clone()).ok();
@@ -506,6 +510,7 @@ impl Api {
         }
         let mut map = self.lock();
         let e = map.get_mut(name).ok_or_else(|| not_found_proxy(name))?;
+        let (old_listen, old_upstream) = (e.listen.clone(), e.upstream.clone());
         let mut restart = false;
         if let Some(u) = input.upstream.filter(|u| !u.is_empty() && *u != e.upstream) {
             e.upstream = u;
@@ -519,8 +524,18 @@ impl Api {
         if restart || !enabled {
             e.stop();
         }
-        if enabled && e.running.is_none() {
-            e.start(self.seed)?;
+        if enabled
+            && e.running.is_none()
+            && let Err(refusal) = e.start(self.seed)
+        {
+            // Back to the old addresses, serving as before when it was.
+            e.listen = old_listen;
+            e.upstream = old_upstream;
+            if e.enabled {
+                let _ = e.start(self.seed);
+                e.enabled = e.running.is_some();
+            }
+            return Err(refusal);
         }
         e.enabled = enabled;
         Ok((200, Some(e.to_json())))

@@ -448,6 +448,23 @@ fn bad_input_is_a_4xx_with_a_json_error() {
     assert_eq!(r.status, 400);
     assert!(r.error().contains("upstream at proxy 1"), "{}", r.error());
 
+    // A listen address in use: 409 naming it; an upstream that is no address: 400 naming it.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap().to_string();
+    let r =
+        api.post("/proxies", &json!({"name": "q", "listen": taken_addr, "upstream": upstream.to_string()}));
+    assert_eq!(r.status, 409);
+    assert!(r.error().contains(&taken_addr), "{}", r.error());
+    let r = api.post("/proxies", &json!({"name": "q", "listen": "127.0.0.1:0", "upstream": "no port here"}));
+    assert_eq!(r.status, 400);
+    assert!(r.error().contains("no port here"), "{}", r.error());
+    // Moving `p` onto the taken address fails and leaves it serving where it was.
+    let before = api.get("/proxies/p").json();
+    let r = api.post("/proxies/p", &json!({"listen": taken_addr}));
+    assert_eq!(r.status, 409);
+    assert_eq!(api.get("/proxies/p").json(), before);
+    round_trip(before["listen"].as_str().unwrap().parse().unwrap());
+
     // Still serving.
     assert_eq!(api.get("/proxies").json().as_object().unwrap().len(), 1);
 }

@@ -6,6 +6,8 @@ mod hub;
 mod load;
 mod mutate;
 mod proxy;
+#[cfg(feature = "toxiproxy")]
+mod toxiproxy;
 
 fn main() -> std::process::ExitCode {
     cli::main()

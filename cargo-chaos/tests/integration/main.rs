@@ -3,3 +3,5 @@
 
 mod load;
 mod mutate;
+#[cfg(feature = "toxiproxy")]
+mod toxiproxy;

@@ -76,6 +76,24 @@ fn reset_and_blackout_surface_as_client_errors_and_down_refuses_connections() {
 }
 
 #[test]
+fn a_reset_reaches_the_client_as_a_reset_not_a_clean_close() {
+    // A raw client on Redis's port: after the reset it must read ECONNRESET, not an end of
+    // stream (a FIN sent before the RST would look like a server that simply hung up).
+    let server = Redis::start();
+    let proxy = FaultProxy::start(server.addr.to_string()).unwrap();
+    let _reset = proxy.inject(Fault::reset().downstream()).unwrap();
+    let mut s = TcpStream::connect(proxy.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"PING\r\n").unwrap();
+    let mut buf = [0u8; 64];
+    let got = s.read(&mut buf);
+    match got {
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e:?}"),
+        Ok(n) => panic!("the client read {n} bytes ({:?}) instead of a reset", &buf[..n]),
+    }
+}
+
+#[test]
 fn bandwidth_bounds_throughput_within_ten_percent_and_limit_data_closes_after_n_bytes() {
     let server = Redis::start();
     let proxy = FaultProxy::start(server.addr.to_string()).unwrap();
@@ -122,7 +140,9 @@ fn postgres_client_sees_latency_and_reset_peer_through_the_proxy() {
     {
         let _reset = proxy.inject(Fault::reset_peer().downstream()).unwrap();
         let err = client.query_one("SELECT 2", &[]).unwrap_err();
-        assert!(err.is_closed() || err.to_string().contains("connection"), "{err}");
+        let io = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<std::io::Error>());
+        let reset = io.is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset);
+        assert!(reset || err.is_closed(), "neither a reset nor a closed connection: {err:?}");
     }
     // A new connection works once the fault is gone.
     let mut again = postgres::Client::connect(&Postgres::url(proxy.addr()), postgres::NoTls).unwrap();

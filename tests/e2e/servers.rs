@@ -139,6 +139,16 @@ impl Postgres {
             .expect("start postgres");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         wait_for_port(addr, &mut child, "postgres");
+        // The port opens before the server takes sessions ("the database system is starting
+        // up"): wait for a real session, bounded.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match postgres::Client::connect(&Postgres::url(addr), postgres::NoTls) {
+                Ok(_) => break,
+                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+                Err(e) => panic!("postgres on {addr} takes no session after 30 s: {e}"),
+            }
+        }
         Postgres { child, dir, addr }
     }
 

@@ -42,34 +42,60 @@ pub async fn serve(client: TcpStream, connection: u64, shared: Arc<Shared>) {
         }
     };
     let _ = upstream.set_nodelay(true);
-    let (client_read, client_write) = client.into_split();
-    let (upstream_read, upstream_write) = upstream.into_split();
-    let up = pump(client_read, upstream_write, Direction::Upstream, connection, opened, Arc::clone(&shared));
-    let down =
-        pump(upstream_read, client_write, Direction::Downstream, connection, opened, Arc::clone(&shared));
-    tokio::pin!(up, down);
-    let both = async {
-        let (first, other_done) = tokio::select! {
-            end = &mut up => (end, false),
-            end = &mut down => (end, true),
-        };
-        if first == End::Eof {
-            // A half-close: the other direction may still carry data.
-            let second = if other_done { (&mut up).await } else { (&mut down).await };
-            if second == End::Failed {
-                shared.error(format!("connection {connection}: a socket failed after a half-close"));
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut upstream_read, mut upstream_write) = upstream.into_split();
+    let reset = {
+        let up = pump(
+            &mut client_read,
+            &mut upstream_write,
+            Direction::Upstream,
+            connection,
+            opened,
+            Arc::clone(&shared),
+        );
+        let down = pump(
+            &mut upstream_read,
+            &mut client_write,
+            Direction::Downstream,
+            connection,
+            opened,
+            Arc::clone(&shared),
+        );
+        tokio::pin!(up, down);
+        let both = async {
+            let (first, other_done) = tokio::select! {
+                end = &mut up => (end, false),
+                end = &mut down => (end, true),
+            };
+            if first == End::Eof {
+                // A half-close: the other direction may still carry data.
+                let second = if other_done { (&mut up).await } else { (&mut down).await };
+                if second == End::Failed {
+                    shared.error(format!("connection {connection}: a socket failed after a half-close"));
+                }
+                second == End::Reset
+            } else {
+                if first == End::Failed && !shared.stopping() {
+                    shared.error(format!(
+                        "connection {connection}: upstream {} or the client closed abruptly",
+                        shared.upstream
+                    ));
+                }
+                first == End::Reset
             }
-        } else if first == End::Failed && !shared.stopping() {
-            shared.error(format!(
-                "connection {connection}: upstream {} or the client closed abruptly",
-                shared.upstream
-            ));
+        };
+        // A stop drops both pumps, closing both sockets.
+        tokio::select! {
+            reset = both => reset,
+            () = shared.stopped() => false,
         }
     };
-    // A stop drops both pumps, closing both sockets.
-    tokio::select! {
-        () = both => {}
-        () = shared.stopped() => {}
+    if reset {
+        // The reset set SO_LINGER 0 on both sockets: closing them whole sends an RST and
+        // nothing else, where dropping a write half would first shut it down (a FIN, which the
+        // peer would read as a clean end of stream).
+        drop(client_read.reunite(client_write));
+        drop(upstream_read.reunite(upstream_write));
     }
 }
 

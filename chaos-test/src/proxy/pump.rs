@@ -44,8 +44,8 @@ const QUEUE_LIMIT: usize = 256;
 
 /// Moves data from `src` to `dst` until one of the [`End`]s.
 pub async fn pump(
-    mut src: OwnedReadHalf,
-    mut dst: OwnedWriteHalf,
+    src: &mut OwnedReadHalf,
+    dst: &mut OwnedWriteHalf,
     flow: Direction,
     connection: u64,
     opened: Instant,
@@ -125,7 +125,7 @@ pub async fn pump(
                         }
                         Some(Emit::Close(_)) => return End::Close,
                         Some(Emit::Reset(_)) => {
-                            reset(src.as_ref(), dst.as_ref());
+                            reset((*src).as_ref(), (*dst).as_ref());
                             return End::Reset;
                         }
                         None => break,

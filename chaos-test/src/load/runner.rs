@@ -187,12 +187,19 @@ impl LoadTest {
         let cpu_before = cpu_seconds();
         let mut workers = Vec::new();
         for w in 0..threads {
-            let (plan, tx, active, interrupted) =
-                (Arc::clone(&plan), tx.clone(), Arc::clone(&active), Arc::clone(&interrupted));
-            let grace = self.grace;
+            let run = Run {
+                threads,
+                start,
+                end,
+                grace: self.grace,
+                plan: Arc::clone(&plan),
+                active: Arc::clone(&active),
+                interrupted: Arc::clone(&interrupted),
+            };
+            let tx = tx.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("chaos-load-{w}"))
-                .spawn(move || worker(w, threads, &plan, start, end, grace, tx, &active, &interrupted))
+                .spawn(move || worker(w, &run, tx))
                 .map_err(|e| LoadError::new(format!("cannot start a worker thread: {e}")))?;
             workers.push(handle);
         }
@@ -398,18 +405,29 @@ pub fn cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn worker(
-    w: usize,
+/// What every worker thread of a run shares.
+struct Run {
     threads: usize,
-    plan: &Plan,
     start: Instant,
     end: Instant,
     grace: Duration,
-    tx: mpsc::Sender<Interval>,
-    active: &Arc<AtomicU64>,
-    interrupted: &Arc<AtomicU64>,
-) {
+    plan: Arc<Plan>,
+    /// Users started (closed) or iterations in flight (open), for the progress line.
+    active: Arc<AtomicU64>,
+    /// Iterations abandoned at the end of the grace period.
+    interrupted: Arc<AtomicU64>,
+}
+
+/// One worker thread's view of the run: which share is its own, and its recorder.
+struct Worker<'r> {
+    w: usize,
+    run: &'r Run,
+    recorder: Rc<RefCell<Recorder>>,
+    in_flight: Rc<std::cell::Cell<u64>>,
+}
+
+fn worker(w: usize, run: &Run, tx: mpsc::Sender<Interval>) {
+    let (plan, start, end, grace) = (&*run.plan, run.start, run.end, run.grace);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -419,12 +437,17 @@ fn worker(
             return;
         }
     };
-    let recorder = Rc::new(RefCell::new(Recorder::new(start, tx)));
+    let me = Worker {
+        w,
+        run,
+        recorder: Rc::new(RefCell::new(Recorder::new(start, tx))),
+        in_flight: Rc::new(std::cell::Cell::new(0u64)),
+    };
+    let recorder = &me.recorder;
     let local = tokio::task::LocalSet::new();
-    let in_flight = Rc::new(std::cell::Cell::new(0u64));
     local.block_on(&runtime, async {
         let ticker = {
-            let recorder = Rc::clone(&recorder);
+            let recorder = Rc::clone(recorder);
             tokio::task::spawn_local(async move {
                 let mut tick = tokio::time::interval(Duration::from_millis(250));
                 loop {
@@ -434,29 +457,28 @@ fn worker(
             })
         };
         let work = match &plan.executor {
-            Executor::Users(profile) => {
-                closed(w, threads, plan, profile, start, end, &recorder, active, &in_flight).boxed_local()
-            }
+            Executor::Users(profile) => closed(&me, profile).boxed_local(),
             Executor::Rate { profile, max_users } => {
-                let cap = max_users.div_ceil(threads as u64).max(1);
-                open(w, threads, plan, profile, cap, start, end, &recorder, active, &in_flight).boxed_local()
+                let cap = max_users.div_ceil(run.threads as u64).max(1);
+                open(&me, profile, cap).boxed_local()
             }
         };
         let sessions = tokio::time::timeout_at((end + grace).into(), work).await;
         if let Ok(sessions) = sessions {
             // Cleanup is bounded too: a hung cleanup does not hang the run.
-            let cleanups =
-                futures_util::future::join_all(sessions.iter().map(|(s, session)| {
-                    run_step(&plan.scenarios[*s].cleanup, session, &recorder, "cleanup")
-                }));
+            let cleanups = futures_util::future::join_all(
+                sessions
+                    .iter()
+                    .map(|(s, session)| run_step(&plan.scenarios[*s].cleanup, session, recorder, "cleanup")),
+            );
             let _ = tokio::time::timeout(grace, cleanups).await;
         }
         ticker.abort();
     });
-    interrupted.fetch_add(in_flight.get(), Ordering::Relaxed);
+    run.interrupted.fetch_add(me.in_flight.get(), Ordering::Relaxed);
     drop(local);
     drop(runtime);
-    recorder.borrow_mut().flush();
+    me.recorder.borrow_mut().flush();
 }
 
 /// Counts an iteration in flight for as long as it lives (abandoned ones stay counted).
@@ -543,18 +565,9 @@ async fn iterate(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn closed(
-    w: usize,
-    threads: usize,
-    plan: &Plan,
-    profile: &Profile,
-    start: Instant,
-    end: Instant,
-    recorder: &Rc<RefCell<Recorder>>,
-    active: &Arc<AtomicU64>,
-    in_flight: &Rc<std::cell::Cell<u64>>,
-) -> Sessions {
+async fn closed(me: &Worker<'_>, profile: &Profile) -> Sessions {
+    let (w, threads, plan, start, end) = (me.w, me.run.threads, &*me.run.plan, me.run.start, me.run.end);
+    let (recorder, active, in_flight) = (&me.recorder, &me.run.active, &me.in_flight);
     tokio::time::sleep_until(start.into()).await;
     let mine: Vec<(u64, usize)> = plan
         .users
@@ -601,19 +614,9 @@ async fn closed(
     futures_util::future::join_all(users).await.into_iter().flatten().collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn open(
-    w: usize,
-    threads: usize,
-    plan: &Plan,
-    profile: &Profile,
-    cap: u64,
-    start: Instant,
-    end: Instant,
-    recorder: &Rc<RefCell<Recorder>>,
-    active: &Arc<AtomicU64>,
-    in_flight: &Rc<std::cell::Cell<u64>>,
-) -> Sessions {
+async fn open(me: &Worker<'_>, profile: &Profile, cap: u64) -> Sessions {
+    let (w, threads, plan, start, end) = (me.w, me.run.threads, &*me.run.plan, me.run.start, me.run.end);
+    let (recorder, active, in_flight) = (&me.recorder, &me.run.active, &me.in_flight);
     // Idle sessions per scenario (a virtual user keeps its connections between iterations).
     let idle: Rc<RefCell<Vec<Vec<Rc<Session>>>>> =
         Rc::new(RefCell::new(vec![Vec::new(); plan.scenarios.len()]));

@@ -301,14 +301,15 @@ fn a_ramp_adds_users_over_time() {
     let report = test.run().unwrap();
     let per_second: Vec<u64> = report.seconds.iter().map(|s| s.iterations).collect();
     assert!(per_second.len() >= 3, "{per_second:?}");
-    // ~2 users on average in the first second, ~6 in the second, 8 in the third.
-    assert!(per_second[0] * 2 < per_second[1] && per_second[1] < per_second[2], "{per_second:?}");
+    // ~2 users on average in the first second, ~6 in the second, 8 in the third: allow for a
+    // busy machine, but the third second must do at least twice the first's work.
+    assert!(per_second[0] * 2 < per_second[2] && per_second[0] < per_second[1], "{per_second:?}");
 }
 
 fn raw_urls(s: &Session) -> StepFuture<'_> {
     Box::pin(async move {
         // The anti-pattern: the id baked into the path, a new name per request.
-        s.get(&format!("/items/{}", s.iteration())).send().await?;
+        s.get(&format!("/items/{}", s.user() * 1_000_000 + s.iteration())).send().await?;
         Ok(())
     })
 }
@@ -317,10 +318,11 @@ fn raw_urls(s: &Session) -> StepFuture<'_> {
 fn raw_urls_do_not_make_unbounded_names() {
     let shop = shop_example::start().unwrap();
     let scenario = Scenario::new("raw", raw_urls).base_url(&shop.url());
-    let mut test = LoadTest::new(vec![scenario], 4, Duration::from_millis(1500));
+    let mut test = LoadTest::new(vec![scenario], 8, Duration::from_secs(3));
     test.threads = 2;
     let report = test.run().unwrap();
-    assert!(report.requests > 300, "{}", report.requests);
+    // Every request has a name of its own: each worker (4 users) must pass 200 names.
+    assert!(report.requests > 2 * 2 * chaos_test::load::session::MAX_NAMES as u64, "{}", report.requests);
     let names: std::collections::BTreeSet<&str> =
         report.rows.iter().filter(|r| r.kind == "request").map(|r| r.name.as_str()).collect();
     // Each worker thread keeps its own bound.

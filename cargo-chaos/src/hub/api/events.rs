@@ -49,12 +49,11 @@ fn event_of(bytes: &[u8]) -> Result<(String, String, Option<String>)> {
 
 pub(super) async fn post_event(
     State(hub): State<Hub>,
+    Scoped { org, team }: Scoped,
     headers: HeaderMap,
     Path(path): Params,
     body: Body,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let bytes = input::body(&headers, body, EVENT, hub.max_body).await?;
     let (id, kind, time) = event_of(&bytes)?;
     let text = String::from_utf8(bytes).map_err(|_| ApiError::bad("the event is not UTF-8"))?;
@@ -74,12 +73,10 @@ pub(super) async fn post_event(
 
 pub(super) async fn list_events(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    Scoped { org, team }: Scoped,
     Path(path): Params,
     Query(q): Q,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let (limit, offset) = input::page(&q)?;
     let e = load_execution(&hub, &org, &team, &path).await?;
     let page = hub.run(move |s| s.events(&e.id, limit, offset)).await?;

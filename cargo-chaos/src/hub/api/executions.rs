@@ -12,12 +12,11 @@ fn journal_of(bytes: &[u8]) -> Result<(String, journal::Summary)> {
 
 pub(super) async fn post_execution(
     State(hub): State<Hub>,
+    Scoped { org, team }: Scoped,
     headers: HeaderMap,
     Path(path): Params,
     body: Body,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let bytes = input::body(&headers, body, JSON, hub.max_body).await?;
     let (raw, summary) = journal_of(&bytes)?;
     let exp = param(&path, "exp").to_owned();
@@ -40,11 +39,9 @@ fn execution_json(e: &Execution) -> Value {
 
 pub(super) async fn get_execution(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    Scoped { org, team }: Scoped,
     Path(path): Params,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let e = load_execution(&hub, &org, &team, &path).await?;
     let mut v = execution_json(&e).to_string();
     v.pop();
@@ -57,12 +54,11 @@ pub(super) async fn get_execution(
 
 pub(super) async fn put_execution(
     State(hub): State<Hub>,
+    Scoped { org, team }: Scoped,
     headers: HeaderMap,
     Path(path): Params,
     body: Body,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let bytes = input::body(&headers, body, JSON, hub.max_body).await?;
     let (raw, summary) = journal_of(&bytes)?;
     let (exp, id) = (param(&path, "exp").to_owned(), param(&path, "exec").to_owned());
@@ -79,12 +75,10 @@ pub(super) async fn put_execution(
 
 pub(super) async fn list_executions(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    Scoped { org, team }: Scoped,
     Path(path): Params,
     Query(q): Q,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let (limit, offset) = input::page(&q)?;
     if let Some(exp) = path.get("exp").cloned() {
         let (o, t) = (org.clone(), team.clone());

@@ -4,12 +4,10 @@ use super::*;
 
 pub(super) async fn post_experiment(
     State(hub): State<Hub>,
+    Scoped { org, team }: Scoped,
     headers: HeaderMap,
-    Path(path): Params,
     body: Body,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let bytes = input::body(&headers, body, JSON, hub.max_body).await?;
     let (raw, exp) = input::member(&input::object(&bytes)?, "experiment")?;
     let title = match exp.get("title") {
@@ -28,11 +26,9 @@ pub(super) async fn post_experiment(
 
 pub(super) async fn get_experiment(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    Scoped { org, team }: Scoped,
     Path(path): Params,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let exp = param(&path, "exp").to_owned();
     let e = hub.run(move |s| s.experiment(&org, &team, &exp)).await?;
     let e = e.ok_or_else(|| ApiError::not_found(format!("no experiment {:?}", param(&path, "exp"))))?;
@@ -48,12 +44,9 @@ pub(super) async fn get_experiment(
 
 pub(super) async fn list_experiments(
     State(hub): State<Hub>,
-    headers: HeaderMap,
-    Path(path): Params,
+    Scoped { org, team }: Scoped,
     Query(q): Q,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let (limit, offset) = input::page(&q)?;
     let page = hub.run(move |s| s.experiments(&org, &team, limit, offset)).await?;
     let items: Vec<_> =

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, head, put};
@@ -66,6 +67,25 @@ async fn principal(hub: &Hub, headers: &HeaderMap) -> Result<Principal> {
     hub.run(move |s| s.authenticate(&token)).await?.ok_or_else(ApiError::unauthorized)
 }
 
+/// The organization and team of a request, authenticated (401) and scoped to the token's
+/// (404 for any other): the first extractor of every scoped handler.
+struct Scoped {
+    org: String,
+    team: String,
+}
+
+impl FromRequestParts<Hub> for Scoped {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Hub) -> Result<Scoped> {
+        let p = principal(hub, &parts.headers).await?;
+        let Path(path) =
+            Params::from_request_parts(parts, hub).await.map_err(|e| ApiError::not_found(e.body_text()))?;
+        let (org, team) = scope(&p, &path)?;
+        Ok(Scoped { org, team })
+    }
+}
+
 /// The organization and team a path names, when they are the token's.
 fn scope(p: &Principal, path: &HashMap<String, String>) -> Result<(String, String)> {
     let org = path.get("org").map(String::as_str).unwrap_or_default();
@@ -107,14 +127,7 @@ async fn organizations(State(hub): State<Hub>, headers: HeaderMap, Query(q): Q) 
     Ok(json_response(StatusCode::OK, Value::Array(page)))
 }
 
-async fn teams(
-    State(hub): State<Hub>,
-    headers: HeaderMap,
-    Path(path): Params,
-    Query(q): Q,
-) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
+async fn teams(State(hub): State<Hub>, Scoped { org, team }: Scoped, Query(q): Q) -> Result<Response> {
     let (limit, offset) = input::page(&q)?;
     let t = hub.run(move |s| s.team(&org, &team)).await?;
     let all: Vec<_> = t.into_iter().map(|t| json!({"id": t.id, "name": t.name})).collect();

@@ -4,11 +4,9 @@ use super::*;
 
 pub(super) async fn execution_policies(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    Scoped { org, team }: Scoped,
     Path(path): Params,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let (exp, exec) = (param(&path, "exp").to_owned(), param(&path, "exec").to_owned());
     let found = hub.run(move |s| s.policies(&org, &team, &exp, &exec)).await?;
     let policies = found.ok_or_else(|| {
@@ -22,13 +20,7 @@ pub(super) async fn execution_policies(
     Ok(json_response(StatusCode::OK, json!({"allowed": list.is_empty(), "policies": list})))
 }
 
-pub(super) async fn team_policies(
-    State(hub): State<Hub>,
-    headers: HeaderMap,
-    Path(path): Params,
-) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
+pub(super) async fn team_policies(State(hub): State<Hub>, Scoped { org, team }: Scoped) -> Result<Response> {
     let t =
         hub.run(move |s| s.team(&org, &team)).await?.ok_or_else(|| ApiError::not_found("no such team"))?;
     Ok(json_response(StatusCode::OK, json!({"team": t.id, "frozen": t.frozen, "reason": t.freeze_reason})))
@@ -52,12 +44,10 @@ fn switch_of(bytes: &[u8], key: &str) -> Result<(bool, Option<String>)> {
 
 pub(super) async fn put_freeze(
     State(hub): State<Hub>,
+    Scoped { org, team }: Scoped,
     headers: HeaderMap,
-    Path(path): Params,
     body: Body,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let bytes = input::body(&headers, body, JSON, hub.max_body).await?;
     let (frozen, reason) = switch_of(&bytes, "frozen")?;
     hub.run(move |s| s.set_freeze(&org, &team, frozen, reason.as_deref())).await?;
@@ -66,12 +56,11 @@ pub(super) async fn put_freeze(
 
 pub(super) async fn put_stop(
     State(hub): State<Hub>,
+    Scoped { org, team }: Scoped,
     headers: HeaderMap,
     Path(path): Params,
     body: Body,
 ) -> Result<Response> {
-    let p = principal(&hub, &headers).await?;
-    let (org, team) = scope(&p, &path)?;
     let bytes = input::body(&headers, body, JSON, hub.max_body).await?;
     let (stopped, _) = switch_of(&bytes, "stopped")?;
     let e = load_execution(&hub, &org, &team, &path).await?;

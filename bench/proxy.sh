@@ -11,11 +11,8 @@ rounds="${ROUNDS:-3}"
 duration="${DURATION:-5s}"
 connections="${CONNECTIONS:-32}"
 
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends nginx wrk >/dev/null
-fi
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+. "$root/bench/nginx.sh"
+need_nginx_and_wrk
 
 work="$(mktemp -d)"
 pids=()
@@ -27,33 +24,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-web_port="$(free_port)"
-mkdir -p "$work/www" "$work/logs"
+mkdir -p "$work/www"
 head -c 1024 /dev/urandom > "$work/www/1k.bin"
 head -c 65536 /dev/urandom > "$work/www/64k.bin"
-chmod -R a+rX "$work"   # nginx's worker runs as an unprivileged user
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/logs/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nodelay on;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/logs;
-  proxy_temp_path $work/logs;
-  fastcgi_temp_path $work/logs;
-  uwsgi_temp_path $work/logs;
-  scgi_temp_path $work/logs;
-  server { listen 127.0.0.1:$web_port; root $work/www; }
-}
-NGINX
-"$nginx_bin" -c "$work/nginx.conf" -p "$work" &
-pids+=($!)
+start_nginx "$work" "sendfile on; tcp_nodelay on;"
+pids+=("$NGINX_PID")
+web_port="$NGINX_PORT"
 
 cargo build -q --release -p cargo-chaos --manifest-path "$root/Cargo.toml"
 chaos="$root/target/release/cargo-chaos"

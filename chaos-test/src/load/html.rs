@@ -203,7 +203,7 @@ pub fn render(r: &Report) -> String {
             thresholds,
             r#"<tr class="{class}"><td>{word}</td><td>{}</td><td>{}</td></tr>"#,
             esc(&v.threshold),
-            esc(&Report::shown(v))
+            esc(&v.shown)
         );
     }
     if thresholds.is_empty() {

@@ -198,34 +198,21 @@ pub fn smoke(scenario: &Scenario) -> Result<(), String> {
     let config = std::rc::Rc::new(scenario.config.clone());
     let session =
         Session::new(&scenario.name, 0, config, std::rc::Rc::clone(&recorder)).map_err(|e| e.to_string())?;
-    let mut failures = Vec::new();
     runtime.block_on(async {
-        use futures_util::FutureExt;
-        for (what, step) in
-            [("init", &scenario.init), ("run", &Some(scenario.run.clone())), ("cleanup", &scenario.cleanup)]
-        {
-            let Some(step) = step else { continue };
-            match std::panic::AssertUnwindSafe(step(&session)).catch_unwind().await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => failures.push(format!("{what} failed: {e}")),
-                Err(p) => failures.push(format!("{what} failed: {}", crate::walk::payload_text(p.as_ref()))),
-            }
-            if what == "init" && !failures.is_empty() {
-                break;
-            }
+        if runner::run_step(&scenario.init, &session, &recorder, "init").await {
+            runner::run_step(&Some(scenario.run.clone()), &session, &recorder, "run").await;
+            runner::run_step(&scenario.cleanup, &session, &recorder, "cleanup").await;
         }
     });
     recorder.borrow_mut().flush();
     drop(session);
     drop(recorder);
-    for interval in rx.try_iter() {
-        for (message, count) in interval.errors {
-            let line = format!("{message} (x{count})");
-            if !failures.iter().any(|f| line.contains(f.as_str()) || f.contains(&message)) {
-                failures.push(line);
-            }
-        }
-    }
+    // The steps' failures and every failed request, as the recorder counted them.
+    let failures: Vec<String> = rx
+        .try_iter()
+        .flat_map(|interval| interval.errors)
+        .map(|(message, n)| if n > 1 { format!("{message} (x{n})") } else { message })
+        .collect();
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
 }
 
@@ -250,4 +237,37 @@ pub fn from_env() -> Option<std::process::ExitCode> {
         }
     };
     Some(std::process::ExitCode::from(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smoke_of(
+        step: impl for<'a> Fn(&'a Session) -> StepFuture<'a> + Send + Sync + 'static,
+    ) -> Result<(), String> {
+        smoke(&Scenario::new("s", step).base_url("http://127.0.0.1:9"))
+    }
+
+    #[test]
+    fn smoke_runs_fail_on_errors_panics_and_failed_requests() {
+        assert_eq!(smoke_of(|_| Box::pin(async { Ok(()) })), Ok(()));
+        let e = smoke_of(|_| Box::pin(async { Err("boom".into()) })).unwrap_err();
+        assert!(e.contains("s: run failed: boom"), "{e}");
+        let e = smoke_of(|_| Box::pin(async { panic!("scenario bug") })).unwrap_err();
+        assert!(e.contains("s: run failed: panic: scenario bug"), "{e}");
+        // The step ignores the error, the smoke run does not: port 9 refuses on loopback.
+        let e = smoke_of(|s| {
+            Box::pin(async move {
+                let _ = s.get("/").send().await;
+                Ok(())
+            })
+        })
+        .unwrap_err();
+        assert!(e.contains("GET /: cannot connect to 127.0.0.1:9"), "{e}");
+        let failing_init = Scenario::new("s", |_| Box::pin(async { panic!("run must not start") }))
+            .init(|_| Box::pin(async { Err("no login".into()) }));
+        let e = smoke(&failing_init).unwrap_err();
+        assert!(e.contains("s: init failed: no login") && !e.contains("run must not start"), "{e}");
+    }
 }

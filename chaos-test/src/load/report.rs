@@ -78,6 +78,9 @@ pub struct Verdict {
     pub observed: Option<f64>,
     /// Whether it passed.
     pub passed: bool,
+    /// The observed value as shown, in the threshold's unit (`12.35ms`, `0.500%`, `7.0/s`).
+    #[serde(default)]
+    pub shown: String,
 }
 
 /// The generator's own use of the machine.
@@ -350,7 +353,12 @@ fn verdict(t: &Threshold, merged: &Merged, secs: f64) -> Verdict {
         Stat::Errors => failed as f64 / all.len() as f64,
         Stat::Rps => all.len() as f64 / secs,
     });
-    Verdict { threshold: t.text.clone(), observed, passed: observed.is_some_and(|o| t.passes(o)) }
+    Verdict {
+        threshold: t.text.clone(),
+        observed,
+        passed: observed.is_some_and(|o| t.passes(o)),
+        shown: fmt_observed(t.stat, observed),
+    }
 }
 
 /// VmHWM of this process, in MiB (Linux).
@@ -370,15 +378,12 @@ pub fn fmt_us(us: u64) -> String {
     }
 }
 
-fn fmt_observed(t: &str, observed: Option<f64>) -> String {
+fn fmt_observed(stat: Stat, observed: Option<f64>) -> String {
     let Some(o) = observed else { return "nothing recorded".into() };
-    let stat = t.rsplit_once(':').map_or(t, |(_, e)| e).trim_start();
-    if stat.starts_with("errors") || stat.starts_with("error_rate") {
-        format!("{:.3}%", o * 100.0)
-    } else if stat.starts_with("rps") {
-        format!("{o:.1}/s")
-    } else {
-        fmt_us(o.round() as u64)
+    match stat {
+        Stat::Errors => format!("{:.3}%", o * 100.0),
+        Stat::Rps => format!("{o:.1}/s"),
+        _ => fmt_us(o.round() as u64),
     }
 }
 
@@ -448,12 +453,7 @@ impl Report {
         }
         for v in &self.thresholds {
             let mark = if v.passed { "pass" } else { "FAIL" };
-            let _ = writeln!(
-                out,
-                "  threshold {mark}: {} (observed {})",
-                v.threshold,
-                fmt_observed(&v.threshold, v.observed)
-            );
+            let _ = writeln!(out, "  threshold {mark}: {} (observed {})", v.threshold, v.shown);
         }
         let g = &self.generator;
         let _ = writeln!(
@@ -486,11 +486,6 @@ impl Report {
         std::fs::write(&html, super::html::render(self))?;
         Ok(html)
     }
-
-    /// The observed value of a verdict, as shown.
-    pub fn shown(v: &Verdict) -> String {
-        fmt_observed(&v.threshold, v.observed)
-    }
 }
 
 fn clip(text: &str, width: usize) -> String {
@@ -511,8 +506,8 @@ mod tests {
         assert_eq!(fmt_us(850), "850us");
         assert_eq!(fmt_us(12_345), "12.35ms");
         assert_eq!(fmt_us(1_500_000), "1.50s");
-        assert_eq!(fmt_observed("errors < 1%", Some(0.005)), "0.500%");
-        assert_eq!(fmt_observed("GET /: rps > 5", Some(7.0)), "7.0/s");
-        assert_eq!(fmt_observed("p99 < 1ms", None), "nothing recorded");
+        assert_eq!(fmt_observed(Stat::Errors, Some(0.005)), "0.500%");
+        assert_eq!(fmt_observed(Stat::Rps, Some(7.0)), "7.0/s");
+        assert_eq!(fmt_observed(Stat::Percentile(99.0), None), "nothing recorded");
     }
 }

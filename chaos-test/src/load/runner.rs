@@ -509,8 +509,9 @@ fn new_session(
     Session::new(&s.name, user, Rc::new(s.config.clone()), Rc::clone(recorder)).map_err(|e| e.to_string())
 }
 
-/// Runs an init or cleanup step, counting its failure as an error.
-async fn run_step(
+/// Runs a step (init, cleanup, or a smoke run's iteration), counting its failure (an `Err`
+/// or a panic) as an error; true when it succeeded.
+pub(crate) async fn run_step(
     step: &Option<Step>,
     session: &Session,
     recorder: &Rc<RefCell<Recorder>>,

@@ -70,8 +70,9 @@ impl Recorder {
             self.names.insert(key.scenario.clone(), HashSet::new());
         }
         let seen = self.names.get_mut(&key.scenario).expect("inserted above");
-        if seen.contains(&key.name) || seen.len() < MAX_NAMES {
-            if !seen.contains(&key.name) {
+        let known = seen.contains(&key.name);
+        if known || seen.len() < MAX_NAMES {
+            if !known {
                 seen.insert(key.name.clone());
             }
             self.roll(at).histograms.record(key, value_us);
